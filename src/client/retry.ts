@@ -1,0 +1,38 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { AgentwireError } from "./errors.js";
+
+/**
+ * The gRPC codes after which a conversation stream is re-opened by default:
+ * the ways a sidecar restart, a lost connection or an overloaded sidecar show.
+ */
+export const defaultRetryableCodes: readonly Code[] = [
+  Code.Unavailable,
+  Code.DeadlineExceeded,
+  Code.Internal,
+  Code.ResourceExhausted,
+  Code.Unknown,
+  Code.Canceled,
+];
+
+/** What `isRetryable` needs to know besides the error itself. */
+export interface RetryContext {
+  /** The codes that may be retried. */
+  retryableCodes: readonly Code[];
+  /** True when the caller's own signal (or close) caused the failure: never retried. */
+  callerAborted: boolean;
+}
+
+/**
+ * Decides whether a failed stream or call may be retried. This is the only
+ * place that decision is made: a cancellation or deadline the caller asked for
+ * is never retried; agentwire's own refusals (buffer full, frame too large,
+ * closed) are never retried; otherwise the gRPC code decides.
+ */
+export function isRetryable(error: unknown, context: RetryContext): boolean {
+  if (context.callerAborted) return false;
+  if (error instanceof AgentwireError) {
+    if (error.reason !== "rpc_failed" && error.reason !== "malformed_frame") return false;
+  }
+  const code = error instanceof ConnectError ? error.code : ConnectError.from(error).code;
+  return context.retryableCodes.includes(code);
+}

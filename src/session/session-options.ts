@@ -1,0 +1,67 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { Code } from "@connectrpc/connect";
+import { defaultRetryableCodes } from "../client/retry.js";
+import type { AgentConfig, AgentConfigSchema } from "../schema/index.js";
+
+/** An AgentConfig, or the fields to create one from. */
+export type AgentConfigInit = AgentConfig | MessageInitShape<typeof AgentConfigSchema>;
+
+/**
+ * Where the session gets the AgentConfig it sends first on every stream: a
+ * value, or a function that is called again on every connect (so a reconnect
+ * sends the config as it is then).
+ */
+export type AgentConfigSource =
+  | AgentConfigInit
+  | ((signal: AbortSignal) => AgentConfigInit | Promise<AgentConfigInit>);
+
+/** Options of `createSession`. */
+export interface SessionOptions {
+  /** The AgentConfig sent as the first frame of every stream, or a function that provides it. */
+  config: AgentConfigSource;
+  /** Closes the session (abandoning queued writes) when it aborts. */
+  signal?: AbortSignal;
+  /** The upper bound of the first reconnect delay, in milliseconds (default 100). */
+  initialDelayMs?: number;
+  /** The largest reconnect delay, in milliseconds (default 10000). */
+  maxDelayMs?: number;
+  /** Consecutive failed streams after which the session gives up with reason "gave_up" (default 12). */
+  maxAttempts?: number;
+  /** The gRPC codes after which the stream is re-opened (default: see `defaultRetryableCodes`). */
+  retryableCodes?: readonly Code[];
+  /** A stream open this long, or one that delivered a frame, resets the attempt count (default 5000 ms). */
+  healthyAfterMs?: number;
+  /** The most frames the write queue holds while the stream is not writable (default 1024). */
+  maxBufferFrames?: number;
+  /** The most payload bytes the write queue holds (default 8 MiB). */
+  maxBufferBytes?: number;
+  /** The most bytes handed to the transport in one write when frames pile up (default 256 KiB). */
+  maxBatchBytes?: number;
+  /** Sends the legacy "agent-registration" Message after the config, for old sidecars (default false). */
+  legacyRegistration?: boolean;
+  /** How long `close()` waits for queued frames to drain and the sidecar to end the stream (default 5000 ms). */
+  drainTimeoutMs?: number;
+}
+
+/** SessionOptions with every default filled in. */
+export type ResolvedSessionOptions = Required<Omit<SessionOptions, "signal">> & {
+  signal: AbortSignal | undefined;
+};
+
+/** Fills in the defaults of SessionOptions; the only place they are decided. */
+export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
+  return {
+    config: options.config,
+    signal: options.signal,
+    initialDelayMs: options.initialDelayMs ?? 100,
+    maxDelayMs: options.maxDelayMs ?? 10_000,
+    maxAttempts: options.maxAttempts ?? 12,
+    retryableCodes: options.retryableCodes ?? defaultRetryableCodes,
+    healthyAfterMs: options.healthyAfterMs ?? 5000,
+    maxBufferFrames: options.maxBufferFrames ?? 1024,
+    maxBufferBytes: options.maxBufferBytes ?? 8 * 1024 * 1024,
+    maxBatchBytes: options.maxBatchBytes ?? 256 * 1024,
+    legacyRegistration: options.legacyRegistration ?? false,
+    drainTimeoutMs: options.drainTimeoutMs ?? 5000,
+  };
+}

@@ -1,0 +1,550 @@
+import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
+import { createMethodUrl } from "@connectrpc/connect/protocol";
+import {
+  requestHeader,
+  validateResponse,
+  validateTrailer,
+} from "@connectrpc/connect/protocol-grpc";
+import type { AgentClient } from "../client/agent-client.js";
+import { backoffDelayMs, delay } from "../client/backoff.js";
+import { AgentwireError, abortedError, sessionClosedError } from "../client/errors.js";
+import { isRetryable } from "../client/retry.js";
+import type { SidecarConnection } from "../client/transport.js";
+import {
+  AgentMessaging,
+  type AgentResponse,
+  type AgentResponseSchema as AgentResponseDesc,
+  AgentResponseSchema,
+  ContentChunk_ChunkType,
+  type ConversationRequest,
+  ConversationRequestSchema,
+} from "../schema/index.js";
+import { Emitter, type Listener } from "./emitter.js";
+import { type EnvelopePayload, EnvelopeSplitter, envelopeHeaderBytes } from "./frame-codec.js";
+import { InboundQueue } from "./inbound-queue.js";
+import { OutboundBody } from "./outbound-body.js";
+import {
+  type AgentConfigInit,
+  type AgentConfigSource,
+  type ResolvedSessionOptions,
+  resolveSessionOptions,
+  type SessionOptions,
+} from "./session-options.js";
+import type {
+  LostTurn,
+  SendOptions,
+  SessionEvents,
+  SessionState,
+  SessionStateChange,
+} from "./session-types.js";
+import { type QueuedWrite, WriteQueue } from "./write-queue.js";
+
+/** A ConversationRequest, or the fields to create one from. */
+export type ConversationRequestInit =
+  | ConversationRequest
+  | MessageInitShape<typeof ConversationRequestSchema>;
+
+/** An AgentResponse, or the fields to create one from. */
+export type AgentResponseInit = AgentResponse | MessageInitShape<typeof AgentResponseDesc>;
+
+/** Options of `Session.close`. */
+export interface CloseOptions {
+  /**
+   * `drain` (default) hands every queued frame to the transport, half-closes
+   * and waits for the sidecar to end the stream (up to `drainTimeoutMs`);
+   * `abandon` rejects queued frames and cancels the stream at once. A session
+   * that is not open when closed abandons: there is no stream to drain into.
+   */
+  mode?: "drain" | "abandon";
+}
+
+/**
+ * The agent's conversation stream with its sidecar, kept open across sidecar
+ * restarts: an explicit state machine, a handshake on every stream, a bounded
+ * write queue, and typed inbound frames.
+ */
+export interface Session {
+  /** The current lifecycle state. */
+  readonly state: SessionState;
+  /** Consecutive failed streams so far (0 while healthy). */
+  readonly attempt: number;
+  /** Frames queued and not yet handed to the transport. */
+  readonly bufferedFrames: number;
+  /** Payload bytes queued and not yet handed to the transport. */
+  readonly bufferedBytes: number;
+  /** Resolves when the session is open (the handshake was written); rejects if it closes first. */
+  ready(options?: SendOptions): Promise<void>;
+  /**
+   * Writes one frame. Resolves when the frame was handed to the transport;
+   * rejects with an AgentwireError when it cannot be (closed, buffer full,
+   * frame too large, turn lost, aborted). Never drops a frame silently.
+   */
+  send(request: ConversationRequestInit, options?: SendOptions): Promise<void>;
+  /** Writes one reply frame (an AgentResponse wrapped in `agent_response`). */
+  respond(response: AgentResponseInit, options?: SendOptions): Promise<void>;
+  /** Replaces the AgentConfig: sent now when open, and first on every later stream. */
+  updateConfig(config: AgentConfigInit): Promise<void>;
+  /** The sidecar's frames as an async iterable; ends when the session closes, throwing if it failed. */
+  frames(options?: SendOptions): AsyncIterableIterator<AgentResponse>;
+  /** Same as `frames()`. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<AgentResponse>;
+  /** Adds a listener; returns the function that removes it. */
+  on<K extends keyof SessionEvents>(event: K, listener: Listener<SessionEvents[K]>): () => void;
+  /** Removes a listener. */
+  off<K extends keyof SessionEvents>(event: K, listener: Listener<SessionEvents[K]>): void;
+  /** Closes the session; resolves when the stream is closed and nothing is left running. */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+/**
+ * Creates a session on a client's connection and starts connecting at once.
+ * `state` is `connecting` on return; await `ready()` to know the handshake was
+ * written, or listen for `state`.
+ */
+export function createSession(
+  client: AgentClient | SidecarConnection,
+  options: SessionOptions,
+): Session {
+  const connection = "connection" in client ? client.connection : client;
+  return new ConversationSession(connection, resolveSessionOptions(options));
+}
+
+const maxTrackedTurns = 4096;
+const turnKey = (conversationId: string, responseId: string) => `${conversationId}\0${responseId}`;
+
+class ConversationSession implements Session {
+  state: SessionState = "connecting";
+  attempt = 0;
+  private readonly events = new Emitter<SessionEvents>((e) =>
+    queueMicrotask(() => {
+      throw e;
+    }),
+  );
+  private readonly queue: WriteQueue;
+  private readonly lifetime = new AbortController();
+  private readonly url: string;
+  private readonly subscribers = new Set<InboundQueue<AgentResponse>>();
+  private readonly liveTurns = new Set<string>();
+  private readonly lostTurns = new Set<string>();
+  private config: AgentConfigSource;
+  private body: OutboundBody | undefined;
+  private openedAt = 0;
+  private gotFrame = false;
+  private closeError: AgentwireError | undefined;
+  private closePromise: Promise<void> | undefined;
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly done: Promise<void>;
+  private readonly onUserAbort = () => {
+    const signal = this.options.signal as AbortSignal;
+    this.closeError = abortedError("session", signal);
+    void this.close({ mode: "abandon" });
+  };
+
+  constructor(
+    private readonly connection: SidecarConnection,
+    private readonly options: ResolvedSessionOptions,
+  ) {
+    this.queue = new WriteQueue(options.maxBufferFrames, options.maxBufferBytes);
+    this.url = createMethodUrl(connection.baseUrl, AgentMessaging.method.processConversation);
+    this.config = options.config;
+    options.signal?.addEventListener("abort", this.onUserAbort, { once: true });
+    this.done = this.run();
+    if (options.signal?.aborted) this.onUserAbort();
+  }
+
+  get bufferedFrames(): number {
+    return this.queue.length;
+  }
+
+  get bufferedBytes(): number {
+    return this.queue.bytes;
+  }
+
+  on<K extends keyof SessionEvents>(event: K, listener: Listener<SessionEvents[K]>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  off<K extends keyof SessionEvents>(event: K, listener: Listener<SessionEvents[K]>): void {
+    this.events.off(event, listener);
+  }
+
+  ready(options?: SendOptions): Promise<void> {
+    if (this.state === "open") return Promise.resolve();
+    if (this.state === "closing" || this.state === "closed") {
+      return Promise.reject(this.closeError ?? sessionClosedError("ready"));
+    }
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortedError("ready", signal));
+    return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        off();
+        signal?.removeEventListener("abort", onAbort);
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(abortedError("ready", signal as AbortSignal));
+      };
+      const off = this.events.on("state", ({ state, error }) => {
+        if (state === "open") {
+          cleanup();
+          resolve();
+        } else if (state === "closing" || state === "closed") {
+          cleanup();
+          reject(error ?? this.closeError ?? sessionClosedError("ready"));
+        }
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  send(request: ConversationRequestInit, options?: SendOptions): Promise<void> {
+    if (this.state === "closing" || this.state === "closed") {
+      return Promise.reject(this.closeError ?? sessionClosedError("send"));
+    }
+    const frame = create(ConversationRequestSchema, request);
+    let key: string | undefined;
+    let terminal = false;
+    if (frame.request.case === "agentResponse") {
+      const r = frame.request.value;
+      key = turnKey(r.conversationId, r.responseId);
+      if (this.lostTurns.has(key)) return Promise.reject(turnLostError(r));
+      terminal =
+        r.payload.case === "error" ||
+        (r.payload.case === "content" && r.payload.value.type === ContentChunk_ChunkType.END);
+    }
+    const payload = toBinary(ConversationRequestSchema, frame);
+    const frameBytes = payload.byteLength + envelopeHeaderBytes;
+    if (frameBytes > this.connection.maxFrameBytes) {
+      return Promise.reject(
+        new AgentwireError(
+          "frame_too_large",
+          `send: a frame of ${frameBytes} bytes is over the limit of ${this.connection.maxFrameBytes}; nothing was sent`,
+          Code.InvalidArgument,
+        ),
+      );
+    }
+    if (!this.queue.fits(payload.byteLength)) {
+      return Promise.reject(
+        new AgentwireError(
+          "buffer_full",
+          `send: the write queue is full (${this.queue.length}/${this.queue.maxFrames} frames, ${this.queue.bytes}/${this.queue.maxBytes} bytes); the frame was not queued`,
+          Code.ResourceExhausted,
+        ),
+      );
+    }
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(abortedError("send", signal));
+    if (terminal && key !== undefined) this.liveTurns.delete(key);
+    return new Promise<void>((resolve, reject) => {
+      const write: QueuedWrite = { payload, turnKey: key, resolve, reject, cancelled: false };
+      if (signal !== undefined) {
+        const onAbort = () => {
+          write.cancelled = true;
+          reject(abortedError("send", signal));
+        };
+        signal.addEventListener("abort", onAbort, { once: true });
+        write.resolve = () => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        };
+        write.reject = (e) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(e);
+        };
+      }
+      this.queue.push(write);
+      this.body?.wake();
+    });
+  }
+
+  respond(response: AgentResponseInit, options?: SendOptions): Promise<void> {
+    return this.send({ request: { case: "agentResponse", value: response } }, options);
+  }
+
+  updateConfig(config: AgentConfigInit): Promise<void> {
+    if (this.state === "closing" || this.state === "closed") {
+      return Promise.reject(this.closeError ?? sessionClosedError("updateConfig"));
+    }
+    this.config = config;
+    if (this.state === "open")
+      return this.send({ request: { case: "agentConfig", value: config } });
+    return this.ready();
+  }
+
+  frames(options?: SendOptions): AsyncIterableIterator<AgentResponse> {
+    const signal = options?.signal;
+    const onAbort = () => sub.end(abortedError("frames", signal as AbortSignal));
+    const sub: InboundQueue<AgentResponse> = new InboundQueue(() => {
+      this.subscribers.delete(sub);
+      signal?.removeEventListener("abort", onAbort);
+    });
+    if (this.state === "closed") {
+      sub.end(this.closeError);
+      return sub;
+    }
+    this.subscribers.add(sub);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
+    return sub;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<AgentResponse> {
+    return this.frames();
+  }
+
+  close(options?: CloseOptions): Promise<void> {
+    if (this.closePromise !== undefined) return this.closePromise;
+    const drain = (options?.mode ?? "drain") === "drain" && this.state === "open";
+    this.setState("closing");
+    if (drain && this.body !== undefined) {
+      this.body.wake();
+      this.drainTimer = setTimeout(() => this.abandon(), this.options.drainTimeoutMs);
+    } else {
+      this.abandon();
+    }
+    this.closePromise = this.done;
+    return this.closePromise;
+  }
+
+  private abandon(): void {
+    this.rejectQueued(() => this.closeError ?? sessionClosedError("send"));
+    this.lifetime.abort();
+  }
+
+  private closing(): boolean {
+    return this.state === "closing" || this.state === "closed";
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (!this.closing()) {
+        const { error, healthy } = await this.runStream();
+        this.loseInFlightTurns();
+        if (this.closing()) break;
+        const failure = error
+          ? AgentwireError.convert(error)
+          : new AgentwireError(
+              "rpc_failed",
+              "the sidecar ended the conversation stream",
+              Code.Unavailable,
+            );
+        this.events.emit("error", failure);
+        this.attempt = healthy ? 1 : this.attempt + 1;
+        const retryable = isRetryable(failure, {
+          retryableCodes: this.options.retryableCodes,
+          callerAborted: false,
+        });
+        if (!retryable) return this.finish(failure);
+        if (this.attempt >= this.options.maxAttempts) {
+          return this.finish(
+            new AgentwireError(
+              "gave_up",
+              `gave up after ${this.attempt} failed attempts to keep the conversation stream open; last error: ${failure.rawMessage}`,
+              failure.code,
+              failure,
+            ),
+          );
+        }
+        const delayMs = backoffDelayMs(this.attempt, this.options);
+        this.setState("reconnecting", { error: failure, delayMs });
+        try {
+          await delay(delayMs, this.lifetime.signal);
+        } catch {
+          break;
+        }
+        if (this.closing()) break;
+        this.setState("connecting");
+      }
+      this.finish(this.closeError);
+    } catch (e) {
+      this.finish(AgentwireError.convert(e));
+    }
+  }
+
+  private async runStream(): Promise<{ error: unknown; healthy: boolean }> {
+    const abort = new AbortController();
+    const onLifetimeAbort = () => abort.abort();
+    this.lifetime.signal.addEventListener("abort", onLifetimeAbort, { once: true });
+    this.openedAt = 0;
+    this.gotFrame = false;
+    let body: OutboundBody | undefined;
+    try {
+      const config =
+        typeof this.config === "function" ? await this.config(abort.signal) : this.config;
+      if (abort.signal.aborted) return { error: undefined, healthy: false };
+      body = new OutboundBody(
+        {
+          queue: this.queue,
+          maxBatchBytes: this.options.maxBatchBytes,
+          draining: () => this.state === "closing",
+          handshakeWritten: () => this.opened(),
+        },
+        this.handshake(config),
+      );
+      this.body = body;
+      const response = await this.connection.httpClient({
+        url: this.url,
+        method: "POST",
+        header: requestHeader(true, undefined, undefined),
+        signal: abort.signal,
+        body,
+      });
+      const { foundStatus, headerError } = validateResponse(response.status, response.header);
+      if (headerError) throw headerError;
+      const splitter = new EnvelopeSplitter(this.connection.maxFrameBytes);
+      for await (const chunk of response.body) splitter.push(chunk, this.onPayload);
+      splitter.end();
+      if (!foundStatus) validateTrailer(response.trailer, response.header);
+      return { error: undefined, healthy: this.healthy() };
+    } catch (e) {
+      return { error: e, healthy: this.healthy() };
+    } finally {
+      body?.finish();
+      if (this.body === body) this.body = undefined;
+      abort.abort();
+      this.lifetime.signal.removeEventListener("abort", onLifetimeAbort);
+    }
+  }
+
+  private handshake(config: AgentConfigInit): EnvelopePayload[] {
+    const frames: EnvelopePayload[] = [
+      {
+        payload: toBinary(
+          ConversationRequestSchema,
+          create(ConversationRequestSchema, { request: { case: "agentConfig", value: config } }),
+        ),
+      },
+    ];
+    if (this.options.legacyRegistration) {
+      const registration = create(ConversationRequestSchema, {
+        request: {
+          case: "message",
+          value: {
+            id: crypto.randomUUID(),
+            conversationId: "agent-registration",
+            platform: "grpc",
+          },
+        },
+      });
+      frames.push({ payload: toBinary(ConversationRequestSchema, registration) });
+    }
+    return frames;
+  }
+
+  private healthy(): boolean {
+    return (
+      this.gotFrame ||
+      (this.openedAt > 0 && performance.now() - this.openedAt >= this.options.healthyAfterMs)
+    );
+  }
+
+  private opened(): void {
+    this.openedAt = performance.now();
+    if (this.state === "connecting") this.setState("open");
+  }
+
+  private readonly onPayload = (payload: Uint8Array): void => {
+    let frame: AgentResponse;
+    try {
+      frame = fromBinary(AgentResponseSchema, payload);
+    } catch (e) {
+      throw new AgentwireError(
+        "malformed_frame",
+        `the sidecar sent a frame that is not an AgentResponse: ${e instanceof Error ? e.message : String(e)}`,
+        Code.Internal,
+        e,
+      );
+    }
+    this.gotFrame = true;
+    this.dispatch(frame);
+  };
+
+  private dispatch(frame: AgentResponse): void {
+    const payload = frame.payload;
+    if (payload.case === "incomingMessage") {
+      if (this.liveTurns.size >= maxTrackedTurns) {
+        this.liveTurns.delete(this.liveTurns.values().next().value as string);
+      }
+      this.liveTurns.add(turnKey(frame.conversationId, frame.responseId));
+    }
+    this.events.emit("frame", frame);
+    switch (payload.case) {
+      case "incomingMessage":
+        this.events.emit("message", payload.value, frame);
+        break;
+      case "feedback":
+        this.events.emit("feedback", payload.value, frame);
+        break;
+      case "audioConfig":
+        this.events.emit("audioConfig", payload.value, frame);
+        break;
+      case "audioChunk":
+        this.events.emit("audioChunk", payload.value, frame);
+        break;
+    }
+    for (const sub of this.subscribers) sub.push(frame);
+  }
+
+  /**
+   * The sidecar fails every turn in flight when a stream ends and does not
+   * resume it on the next one, so their frames are not sent there: queued
+   * ones are rejected with reason "turn_lost", later ones too, and listeners
+   * of `turnsLost` learn which turns were lost.
+   */
+  private loseInFlightTurns(): void {
+    if (this.liveTurns.size === 0) return;
+    const lost: LostTurn[] = [];
+    for (const key of this.liveTurns) {
+      const [conversationId = "", responseId = ""] = key.split("\0");
+      lost.push({ conversationId, responseId });
+      if (this.lostTurns.size >= maxTrackedTurns) {
+        this.lostTurns.delete(this.lostTurns.values().next().value as string);
+      }
+      this.lostTurns.add(key);
+    }
+    this.liveTurns.clear();
+    const removed = this.queue.removeWhere(
+      (w) => w.turnKey !== undefined && this.lostTurns.has(w.turnKey),
+    );
+    for (const w of removed) {
+      const [conversationId = "", responseId = ""] = (w.turnKey as string).split("\0");
+      w.reject(turnLostError({ conversationId, responseId }));
+    }
+    this.events.emit("turnsLost", lost);
+  }
+
+  private rejectQueued(error: () => AgentwireError): void {
+    for (let w = this.queue.shift(); w !== undefined; w = this.queue.shift()) {
+      if (!w.cancelled) w.reject(error());
+    }
+  }
+
+  private setState(state: SessionState, extra?: Partial<SessionStateChange>): void {
+    const previous = this.state;
+    if (previous === state) return;
+    this.state = state;
+    this.events.emit("state", { state, previous, attempt: this.attempt, ...extra });
+  }
+
+  private finish(error: AgentwireError | undefined): void {
+    if (this.state === "closed") return;
+    if (error !== undefined) this.closeError = error;
+    clearTimeout(this.drainTimer);
+    this.lifetime.abort();
+    this.rejectQueued(() => this.closeError ?? sessionClosedError("send"));
+    this.options.signal?.removeEventListener("abort", this.onUserAbort);
+    this.setState("closed", error ? { error } : {});
+    for (const sub of this.subscribers) sub.end(this.closeError);
+    this.subscribers.clear();
+    this.events.clear();
+  }
+}
+
+function turnLostError(turn: LostTurn): AgentwireError {
+  return new AgentwireError(
+    "turn_lost",
+    `the stream broke during turn ${turn.responseId} of conversation ${turn.conversationId}; the sidecar failed that turn, so its frames are not sent on the new stream`,
+    Code.Unavailable,
+  );
+}
