@@ -29,6 +29,11 @@ export interface AgentClientOptions {
   maxFrameBytes?: number;
   /** HTTP/2 keepalive ping interval in milliseconds; none by default (sidecars reject pings under 5 minutes). */
   pingIntervalMs?: number;
+  /**
+   * A connection to use instead of opening one (e.g. the testing kit's
+   * in-memory sidecar); `address`, `maxFrameBytes` and `pingIntervalMs` are then ignored.
+   */
+  connection?: SidecarConnection;
 }
 
 /** Per-call options of every client method. */
@@ -75,13 +80,15 @@ export interface AgentClient {
 
 /** Creates a client of the sidecar at `options.address` over plaintext HTTP/2 gRPC. */
 export function createAgentClient(options: AgentClientOptions = {}): AgentClient {
-  const baseUrl = resolveSidecarUrl(options.address);
   const defaultTimeoutMs = options.timeoutMs ?? 10_000;
-  const connection = createSidecarConnection({
-    baseUrl,
-    maxFrameBytes: options.maxFrameBytes ?? defaultMaxFrameBytes,
-    pingIntervalMs: options.pingIntervalMs,
-  });
+  const connection =
+    options.connection ??
+    createSidecarConnection({
+      baseUrl: resolveSidecarUrl(options.address),
+      maxFrameBytes: options.maxFrameBytes ?? defaultMaxFrameBytes,
+      pingIntervalMs: options.pingIntervalMs,
+    });
+  const baseUrl = connection.baseUrl;
   const rpc = createClient(AgentMessaging, connection.transport);
   const unary = (o?: CallOptions): ConnectCallOptions => ({
     signal: o?.signal,
