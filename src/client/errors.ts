@@ -38,7 +38,8 @@ export class AgentwireError extends ConnectError {
 
   constructor(reason: AgentwireErrorReason, message: string, code: Code, cause?: unknown) {
     super(message, code, undefined, undefined, cause);
-    this.name = "AgentwireError";
+    // The name stays "ConnectError": ConnectError's own instanceof check relies
+    // on it for subclasses, and ConnectError.from must return this error as is.
     this.reason = reason;
   }
 
@@ -49,9 +50,7 @@ export class AgentwireError extends ConnectError {
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(AgentwireError, value)) return true;
     return (
-      value instanceof Error &&
-      value.name === "AgentwireError" &&
-      typeof (value as { reason?: unknown }).reason === "string"
+      value instanceof ConnectError && typeof (value as { reason?: unknown }).reason === "string"
     );
   }
 

@@ -20,6 +20,8 @@ export class ScriptedStream {
   readonly ended = deferred<"half-closed" | "aborted">();
   private readonly outbox = new Inbox<AgentResponse | { end: true } | { fail: ConnectError }>();
   private closed = false;
+  /** When true, the sidecar keeps its side open after the agent half-closes (until `end`/`fail` or cancel). */
+  holdOpen = false;
 
   constructor(
     readonly index: number,
@@ -43,10 +45,15 @@ export class ScriptedStream {
 
   /** @internal the response side, consumed by the handler. */
   async *responses(): AsyncGenerator<AgentResponse> {
-    while (!this.closed) {
+    while (!this.closed || this.holdOpen) {
+      const cancelled = new Promise<{ end: true }>((resolve) => {
+        if (this.ctx.signal.aborted) resolve({ end: true });
+        this.ctx.signal.addEventListener("abort", () => resolve({ end: true }), { once: true });
+      });
       const item = await Promise.race([
         this.outbox.next("a scripted response", 600_000),
-        this.ended.promise.then(() => ({ end: true }) as const),
+        cancelled,
+        ...(this.holdOpen ? [] : [this.ended.promise.then(() => ({ end: true }) as const)]),
       ]);
       if ("end" in item) return;
       if ("fail" in item) throw item.fail;
