@@ -1,0 +1,159 @@
+/**
+ * The dev sidecar's conversation store: conversations, their history (user
+ * messages and agent replies), the running turn of each conversation and the
+ * idle reaper that fails a turn nobody answers (spec item 12).
+ *
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+
+/** Who wrote a history entry. */
+export type HistoryRole = "user" | "agent";
+
+/** One message of a conversation's history. */
+export interface HistoryEntry {
+  /** Message id: the web message's UUID, or the reply's response id. */
+  readonly messageId: string;
+  /** Whether a user or the agent wrote it. */
+  readonly role: HistoryRole;
+  /** Author id (`anonymous` locally, `agent` for replies). */
+  readonly userId: string;
+  /** Author display name. */
+  readonly username: string;
+  /** The text. */
+  readonly content: string;
+  /** When it was written (for replies: when the reply finished). */
+  readonly timestamp: Date;
+}
+
+/** The user message being answered and the reply so far. */
+export interface Turn {
+  /** The user message id; the agent echoes it as `response_id`. */
+  readonly responseId: string;
+  /** When the turn began. */
+  readonly startedAt: Date;
+  /** Idle timer; reset by every frame for the conversation. */
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** One web conversation. */
+export interface Conversation {
+  /** The conversation id (also the `channel_id` sent to the agent). */
+  readonly id: string;
+  /** When it was created. */
+  readonly createdAt: Date;
+  /** User messages and finished agent replies, oldest first. */
+  readonly history: HistoryEntry[];
+  /** The running turn, if any. */
+  turn: Turn | undefined;
+  /** The reply text streamed since the last START (START/DELTA/REPLACE/END). */
+  replyText: string;
+  /** Response id of the reply being streamed. */
+  replyId: string;
+  /** After a user stop: content is dropped until the next START (spec item 10). */
+  dropUntilStart: boolean;
+  /** The response id of the turn the user stopped, whose late frames are dropped. */
+  stoppedResponseId: string;
+}
+
+/** Options of {@link createConversationStore}. */
+export interface ConversationStoreOptions {
+  /** Milliseconds without a frame after which a running turn fails. */
+  readonly turnIdleTimeoutMs: number;
+  /** Called when a turn went idle for `turnIdleTimeoutMs`; the turn is already ended. */
+  readonly onTurnIdle: (conversation: Conversation, turn: Turn) => void;
+}
+
+/** Conversations by id, with turn tracking. */
+export interface ConversationStore {
+  /** Creates a conversation with a fresh UUID. */
+  create(): Conversation;
+  /** The conversation with this id, or undefined. */
+  get(id: string): Conversation | undefined;
+  /** The conversation with this id, created when unknown (clients may outlive a restart). */
+  ensure(id: string): Conversation;
+  /** All conversations. */
+  list(): Iterable<Conversation>;
+  /** Starts a turn for the user message `responseId`; the idle timer starts now. */
+  beginTurn(conversation: Conversation, responseId: string): Turn;
+  /** Resets the idle timer of the running turn (any frame for the conversation). */
+  touch(conversation: Conversation): void;
+  /** Stops the idle timer while the turn waits for the user (a renderable); the next frame or answer re-arms it. */
+  pause(conversation: Conversation): void;
+  /** Ends the running turn and returns it, or undefined when none was running. */
+  endTurn(conversation: Conversation): Turn | undefined;
+  /** Stops every timer (shutdown). */
+  close(): void;
+}
+
+/** Creates an empty {@link ConversationStore}. */
+export function createConversationStore(options: ConversationStoreOptions): ConversationStore {
+  const conversations = new Map<string, Conversation>();
+
+  function make(id: string): Conversation {
+    const conversation: Conversation = {
+      id,
+      createdAt: new Date(),
+      history: [],
+      turn: undefined,
+      replyText: "",
+      replyId: "",
+      dropUntilStart: false,
+      stoppedResponseId: "",
+    };
+    conversations.set(id, conversation);
+    return conversation;
+  }
+
+  function arm(conversation: Conversation, turn: Turn): void {
+    if (turn.timer) clearTimeout(turn.timer);
+    turn.timer = setTimeout(() => {
+      if (conversation.turn !== turn) return;
+      store.endTurn(conversation);
+      options.onTurnIdle(conversation, turn);
+    }, options.turnIdleTimeoutMs);
+    turn.timer.unref();
+  }
+
+  const store: ConversationStore = {
+    create: () => make(randomUUID()),
+    get: (id) => conversations.get(id),
+    ensure: (id) => conversations.get(id) ?? make(id),
+    list: () => conversations.values(),
+    beginTurn(conversation, responseId) {
+      store.endTurn(conversation);
+      const turn: Turn = { responseId, startedAt: new Date(), timer: undefined };
+      conversation.turn = turn;
+      arm(conversation, turn);
+      return turn;
+    },
+    touch(conversation) {
+      if (conversation.turn) arm(conversation, conversation.turn);
+    },
+    pause(conversation) {
+      const turn = conversation.turn;
+      if (turn?.timer) clearTimeout(turn.timer);
+      if (turn) turn.timer = undefined;
+    },
+    endTurn(conversation) {
+      const turn = conversation.turn;
+      if (!turn) return undefined;
+      if (turn.timer) clearTimeout(turn.timer);
+      turn.timer = undefined;
+      conversation.turn = undefined;
+      return turn;
+    },
+    close() {
+      for (const conversation of conversations.values()) store.endTurn(conversation);
+    },
+  };
+  return store;
+}
+
+/** The newest `maxMessages` entries of a history, oldest first. */
+export function newestEntries(
+  history: readonly HistoryEntry[],
+  maxMessages: number,
+): HistoryEntry[] {
+  return history.slice(Math.max(0, history.length - maxMessages));
+}

@@ -1,0 +1,157 @@
+/**
+ * `createDevSidecar`: a local development sidecar that agents reach over gRPC
+ * (`AgentMessaging`, plaintext HTTP/2) and people reach through a web chat
+ * (HTTP/SSE API and a chat page), behaving like a deployed sidecar.
+ *
+ * @module
+ */
+import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttp2Server, type Http2Session } from "node:http2";
+import type { AddressInfo, Server } from "node:net";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { AgentConfig } from "../schema/index.js";
+import { AgentMessaging } from "../schema/index.js";
+import { createAgentLink } from "./agent-link.js";
+import { type Chat, createChat } from "./chat.js";
+import { createConversationStore } from "./conversations.js";
+import { createAgentMessagingService } from "./grpc-service.js";
+import { isLoopbackAddress } from "./http-util.js";
+import { type DevSidecarOptions, resolveDevSidecarOptions } from "./options.js";
+import { createSseHub } from "./sse.js";
+import { createWebApi } from "./web-api.js";
+
+/** A running dev sidecar. */
+export interface DevSidecar {
+  /** Base URL agents connect to, e.g. `http://127.0.0.1:9090`. */
+  readonly grpcUrl: string;
+  /** URL of the chat page and web API, e.g. `http://127.0.0.1:8080`. */
+  readonly webUrl: string;
+  /** The gRPC port actually bound (useful with port 0). */
+  readonly grpcPort: number;
+  /** The web port actually bound (useful with port 0). */
+  readonly webPort: number;
+  /** Whether an agent stream is registered. */
+  readonly agentConnected: boolean;
+  /** The agent's last `agent_config`, if any. */
+  readonly agentConfig: AgentConfig | undefined;
+  /** Resolves once an agent has registered its stream (at once when one has); rejects when `signal` aborts. */
+  whenAgentConnected(signal?: AbortSignal): Promise<void>;
+  /** Ends every agent and SSE stream, closes both servers and frees the ports. */
+  close(): Promise<void>;
+}
+
+/** Milliseconds close() waits for HTTP/2 sessions to end before destroying them. */
+const SESSION_CLOSE_GRACE_MS = 2000;
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function urlOf(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** Starts a dev sidecar on both ports; resolves once both listen. */
+export async function createDevSidecar(options: DevSidecarOptions = {}): Promise<DevSidecar> {
+  const opts = resolveDevSidecarOptions(options);
+  const shutdown = new AbortController();
+  let chat: Chat | undefined;
+  const store = createConversationStore({
+    turnIdleTimeoutMs: opts.turnIdleTimeoutMs,
+    onTurnIdle: (conversation, turn) => chat?.handleTurnIdle(conversation, turn),
+  });
+  const hub = createSseHub(opts);
+  const link = createAgentLink({
+    onFrame: (frame) => chat?.handleFrame(frame),
+    onActiveGone: () => chat?.handleAgentGone(),
+    onLog: opts.onLog,
+  });
+  chat = createChat({ store, hub, link, turnIdleTimeoutMs: opts.turnIdleTimeoutMs });
+
+  const grpcServer = createHttp2Server(
+    connectNodeAdapter({
+      routes: (router) =>
+        router.service(
+          AgentMessaging,
+          createAgentMessagingService({ link, store, version: opts.version }),
+        ),
+      readMaxBytes: opts.maxFrameBytes,
+      writeMaxBytes: opts.maxFrameBytes,
+      shutdownSignal: shutdown.signal,
+    }),
+  );
+  const sessions = new Set<Http2Session>();
+  grpcServer.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  const webServer = createHttpServer(
+    createWebApi({
+      store,
+      hub,
+      chat,
+      link,
+      maxJsonBodyBytes: opts.maxJsonBodyBytes,
+      maxAudioBodyBytes: opts.maxAudioBodyBytes,
+      loopbackOnly: isLoopbackAddress(opts.host),
+    }),
+  );
+
+  let grpcPort: number;
+  let webPort: number;
+  try {
+    grpcPort = await listen(grpcServer, opts.grpcPort, opts.host);
+    webPort = await listen(webServer, opts.webPort, opts.host);
+  } catch (err) {
+    await Promise.all([closeServer(grpcServer), closeServer(webServer)]);
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    shutdown.abort();
+    link.close();
+    hub.close();
+    store.close();
+    const web = closeServer(webServer);
+    webServer.closeAllConnections();
+    const grpc = closeServer(grpcServer);
+    for (const session of sessions) session.close();
+    const grace = setTimeout(() => {
+      for (const session of sessions) session.destroy();
+    }, SESSION_CLOSE_GRACE_MS);
+    await Promise.all([web, grpc]);
+    clearTimeout(grace);
+    opts.onLog?.("sidecar stopped");
+  }
+
+  const sidecar: DevSidecar = {
+    grpcUrl: urlOf(opts.host, grpcPort),
+    webUrl: urlOf(opts.host, webPort),
+    grpcPort,
+    webPort,
+    get agentConnected() {
+      return link.connected;
+    },
+    get agentConfig() {
+      return link.config;
+    },
+    whenAgentConnected: (signal) => link.whenConnected(signal),
+    close() {
+      closing ??= close();
+      return closing;
+    },
+  };
+  opts.signal?.addEventListener("abort", () => void sidecar.close(), { once: true });
+  return sidecar;
+}

@@ -1,0 +1,88 @@
+/**
+ * Small HTTP helpers for the web chat API: JSON replies, bounded body
+ * reading, and the typed error a handler throws to answer with a status.
+ *
+ * @module
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** An error that answers the request with `status` and `{error, message}`. */
+export class HttpError extends Error {
+  override name = "HttpError";
+  /** The HTTP status to answer with. */
+  readonly status: number;
+  /** A short machine-readable code such as `bad_json`. */
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Writes a JSON reply. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+  });
+  res.end(text);
+}
+
+/** Reads the whole request body, refusing more than `maxBytes` with 413. */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > maxBytes) {
+    throw new HttpError(413, "body_too_large", `the body exceeds ${maxBytes} bytes`);
+  }
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of req as AsyncIterable<Buffer>) {
+    size += part.length;
+    if (size > maxBytes) {
+      throw new HttpError(413, "body_too_large", `the body exceeds ${maxBytes} bytes`);
+    }
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * Reads a JSON object body. Requiring `application/json` keeps other web
+ * pages from posting to the local sidecar with a CORS "simple request".
+ */
+export async function readJsonObject(
+  req: IncomingMessage,
+  maxBytes: number,
+): Promise<Record<string, unknown>> {
+  const type = req.headers["content-type"] ?? "";
+  if (!/^application\/json\b/i.test(type)) {
+    throw new HttpError(415, "unsupported_media_type", "send the body as application/json");
+  }
+  const body = await readBody(req, maxBytes);
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString("utf8") || "null");
+  } catch {
+    throw new HttpError(400, "bad_json", "the body is not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new HttpError(400, "bad_json", "the body must be a JSON object");
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Host names a loopback-bound sidecar answers to (guards against DNS rebinding). */
+export function isLoopbackHostHeader(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
+  return name === "localhost" || name === "[::1]" || /^127(\.\d{1,3}){3}$/.test(name ?? "");
+}
+
+/** Whether a bind address only accepts connections from this machine. */
+export function isLoopbackAddress(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}

@@ -1,0 +1,93 @@
+/**
+ * Options of the dev sidecar and the one function that resolves their
+ * defaults (ports, timeouts, limits) and checks them.
+ *
+ * @module
+ */
+import { isLoopbackAddress } from "./http-util.js";
+
+/** Options of `createDevSidecar`; every field has a default. */
+export interface DevSidecarOptions {
+  /** gRPC port for agents; 0 picks a free port. Default 9090. */
+  readonly grpcPort?: number;
+  /** Web chat port; 0 picks a free port. Default 8080. */
+  readonly webPort?: number;
+  /** Address both servers bind. Default `127.0.0.1`. */
+  readonly host?: string;
+  /** Bind a non-loopback `host` although the protocol has no authentication. Default false. */
+  readonly allowRemote?: boolean;
+  /** A running turn fails after this many milliseconds without a frame. Default 300000 (5 min). */
+  readonly turnIdleTimeoutMs?: number;
+  /** Milliseconds between SSE `heartbeat` events. Default 30000. */
+  readonly heartbeatIntervalMs?: number;
+  /** Largest gRPC frame in either direction, in bytes. Default 4 MiB. */
+  readonly maxFrameBytes?: number;
+  /** Most events of the current turn kept for `Last-Event-ID` resume. Default 1000. */
+  readonly resumeBufferEvents?: number;
+  /** Largest JSON request body of the web API, in bytes. Default 1 MiB. */
+  readonly maxJsonBodyBytes?: number;
+  /** Largest audio upload, in bytes. Default 25 MiB. */
+  readonly maxAudioBodyBytes?: number;
+  /** Version string `HealthCheck` reports. */
+  readonly version?: string;
+  /** Aborting it closes the sidecar, as `close()` does. */
+  readonly signal?: AbortSignal;
+  /** Receives one line per notable event (agent registered, stream ended, stopped). */
+  readonly onLog?: (line: string) => void;
+}
+
+/** {@link DevSidecarOptions} with every default applied. */
+export type ResolvedDevSidecarOptions = Required<Omit<DevSidecarOptions, "signal" | "onLog">> &
+  Pick<DevSidecarOptions, "signal" | "onLog">;
+
+/** The version `HealthCheck` reports by default. */
+export const DEV_SIDECAR_VERSION = "agentwire-dev-sidecar/0.1.0";
+
+/** Thrown by `createDevSidecar` for an option that cannot work, naming it. */
+export class DevSidecarOptionError extends Error {
+  override name = "DevSidecarOptionError";
+  /** The option that was wrong. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(`${option}: ${message}`);
+    this.option = option;
+  }
+}
+
+function count(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new DevSidecarOptionError(
+      name,
+      `expected an integer from ${min} to ${max}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+/** Applies defaults and validates; throws {@link DevSidecarOptionError}. */
+export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDevSidecarOptions {
+  const host = options.host ?? "127.0.0.1";
+  const allowRemote = options.allowRemote ?? false;
+  if (!allowRemote && !isLoopbackAddress(host)) {
+    throw new DevSidecarOptionError(
+      "host",
+      `${host} is reachable from other machines and the protocol has no authentication; set allowRemote to bind it`,
+    );
+  }
+  return {
+    grpcPort: count("grpcPort", options.grpcPort ?? 9090, 0, 65535),
+    webPort: count("webPort", options.webPort ?? 8080, 0, 65535),
+    host,
+    allowRemote,
+    turnIdleTimeoutMs: count("turnIdleTimeoutMs", options.turnIdleTimeoutMs ?? 300_000, 1),
+    heartbeatIntervalMs: count("heartbeatIntervalMs", options.heartbeatIntervalMs ?? 30_000, 1),
+    maxFrameBytes: count("maxFrameBytes", options.maxFrameBytes ?? 4 * 1024 * 1024, 1024),
+    resumeBufferEvents: count("resumeBufferEvents", options.resumeBufferEvents ?? 1000, 1),
+    maxJsonBodyBytes: count("maxJsonBodyBytes", options.maxJsonBodyBytes ?? 1024 * 1024, 1),
+    maxAudioBodyBytes: count("maxAudioBodyBytes", options.maxAudioBodyBytes ?? 25 * 1024 * 1024, 1),
+    version: options.version ?? DEV_SIDECAR_VERSION,
+    signal: options.signal,
+    onLog: options.onLog,
+  };
+}

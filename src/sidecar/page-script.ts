@@ -1,0 +1,277 @@
+/**
+ * The chat page's main script: conversations kept in localStorage, an SSE
+ * reader with `Last-Event-ID` reconnects, streaming reply bubbles, status
+ * line, stop, suggested prompts, retryable errors and forms.
+ *
+ * @module
+ */
+import { FORM_SCRIPT } from "./page-form.js";
+import { STREAM_SCRIPT } from "./page-stream.js";
+
+const MAIN_SCRIPT = `
+(function () {
+  "use strict";
+  var STORE_KEY = "agentwire.dev.conversations";
+  var $ = function (id) { return document.getElementById(id); };
+  var listEl = $("conversation-list"), messagesEl = $("messages"), emptyEl = $("empty");
+  var input = $("input"), sendBtn = $("send"), stopBtn = $("stop"), composer = $("composer");
+  var statusLine = $("status-line"), titleEl = $("chat-title"), agentEl = $("agent-state");
+  var state = { conversations: load(), current: null, stream: null, running: false, reply: null, lastUser: "" };
+
+  function load() { var v = parseJson(localStorage.getItem(STORE_KEY), []); return Array.isArray(v) ? v : []; }
+  function save() { localStorage.setItem(STORE_KEY, JSON.stringify(state.conversations.slice(0, 50))); }
+  function post(path, body) {
+    var init = { method: "POST" };
+    if (body !== undefined) { init.headers = { "content-type": "application/json" }; init.body = JSON.stringify(body); }
+    return fetch(path, init);
+  }
+  function convPath(suffix) { return "/api/conversations/" + encodeURIComponent(state.current) + suffix; }
+  function nearBottom() { return messagesEl.scrollHeight - messagesEl.scrollTop - messagesEl.clientHeight < 80; }
+  function scroll(force) { if (force || nearBottom()) messagesEl.scrollTop = messagesEl.scrollHeight; }
+  function add(node) { var stick = nearBottom(); emptyEl.hidden = true; messagesEl.append(node); scroll(stick); return node; }
+
+  function renderList() {
+    listEl.replaceChildren();
+    state.conversations.forEach(function (c) {
+      var b = el("button", "conversation", c.title || "Untitled");
+      b.type = "button";
+      b.title = c.title || "";
+      if (c.id === state.current) b.setAttribute("aria-current", "true");
+      b.addEventListener("click", function () { select(c.id); });
+      listEl.append(b);
+    });
+  }
+
+  function row(role) { return el("div", "row " + role); }
+  function userBubble(text) { var r = row("user"); r.append(el("div", "bubble", text)); return add(r); }
+  function agentBubble(text) { var r = row("agent"); var b = el("div", "bubble", text); r.append(b); add(r); return b; }
+
+  function setRunning(running) {
+    state.running = running;
+    stopBtn.hidden = !running;
+    sendBtn.hidden = running;
+    if (!running) statusLine.textContent = "";
+  }
+
+  function clearChips() { messagesEl.querySelectorAll(".chips").forEach(function (c) { c.remove(); }); }
+
+  function startReply() {
+    var b = agentBubble("");
+    b.classList.add("pending");
+    var dots = el("span", "typing");
+    dots.append(el("span"), el("span"), el("span"));
+    dots.setAttribute("aria-label", "The agent is replying");
+    b.append(dots);
+    state.reply = { bubble: b, text: "" };
+  }
+
+  function replyText(text) {
+    if (!state.reply) startReply();
+    var r = state.reply;
+    r.text = text;
+    r.bubble.classList.remove("pending");
+    r.bubble.classList.add("streaming");
+    r.bubble.textContent = text;
+    scroll(false);
+  }
+
+  function endReply(note) {
+    var r = state.reply;
+    state.reply = null;
+    if (!r) return;
+    r.bubble.classList.remove("streaming");
+    if (r.text === "") r.bubble.parentElement.remove();
+    else if (note) { r.bubble.classList.add("stopped"); r.bubble.parentElement.append(el("div", "meta", note)); }
+  }
+
+  function showError(data) {
+    var card = el("div", "error-card");
+    card.setAttribute("role", "alert");
+    card.append(el("span", "", data.message || data.code || "Something went wrong"));
+    if (data.retryable && state.lastUser) {
+      var retry = el("button", "", "Retry");
+      retry.type = "button";
+      retry.addEventListener("click", function () { card.remove(); send(state.lastUser); });
+      card.append(retry);
+    }
+    var r = row("agent");
+    r.append(card);
+    add(r);
+  }
+
+  function showPrompts(prompts) {
+    clearChips();
+    var chips = el("div", "chips");
+    prompts.forEach(function (p) {
+      var chip = el("button", "chip", p.title || p.message);
+      chip.type = "button";
+      if (p.description) chip.title = p.description;
+      chip.addEventListener("click", function () { send(p.message || p.title); });
+      chips.append(chip);
+    });
+    var r = row("agent");
+    r.append(chips);
+    add(r);
+  }
+
+  function handle(event, data) {
+    if (event === "chunk") {
+      statusLine.textContent = "";
+      var prev = state.reply ? state.reply.text : "";
+      if (data.chunk_type === "start") replyText(data.content || "");
+      else if (data.chunk_type === "replace") replyText(data.content || "");
+      else replyText(prev + (data.content || ""));
+      if (data.chunk_type === "end") endReply();
+    } else if (event === "status") {
+      var label = data.message || (data.status ? data.status.charAt(0).toUpperCase() + data.status.slice(1) + "…" : "");
+      statusLine.textContent = (data.emoji ? data.emoji + " " : "") + label;
+    } else if (event === "prompts") {
+      showPrompts(data.prompts || []);
+    } else if (event === "transcript") {
+      var r = row("user");
+      r.append(el("div", "note", "Heard: " + data.text));
+      add(r);
+    } else if (event === "interaction") {
+      endReply();
+      statusLine.textContent = "Waiting for your answer";
+      var fr = row("agent");
+      var conversation = state.current;
+      fr.append(buildForm(data, function (action, content) {
+        var path = "/api/conversations/" + encodeURIComponent(conversation) + "/renderables/" + encodeURIComponent(data.id);
+        return post(path, { action: action, content: content }).then(function (res) {
+          statusLine.textContent = "";
+          if (res.ok && state.running && !state.reply) startReply();
+          return res.ok;
+        }, function () { return false; });
+      }));
+      add(fr);
+    } else if (event === "finish") {
+      endReply();
+      setRunning(false);
+    } else if (event === "error") {
+      endReply();
+      setRunning(false);
+      showError(data);
+    }
+  }
+
+  function dispatch(s, event, data) {
+    if (s === state.stream) handle(event, data);
+  }
+
+  function closeStream() {
+    if (!state.stream) return;
+    state.stream.closed = true;
+    state.stream.abort.abort();
+    state.stream = null;
+  }
+
+  function reset(title) {
+    closeStream();
+    state.reply = null;
+    setRunning(false);
+    messagesEl.replaceChildren(emptyEl);
+    emptyEl.hidden = false;
+    titleEl.textContent = title;
+  }
+
+  async function select(id) {
+    var c = state.conversations.find(function (x) { return x.id === id; });
+    state.current = id;
+    reset(c ? c.title : "Conversation");
+    renderList();
+    state.stream = openStream(id, dispatch);
+    try {
+      var res = await fetch(convPath("/history"));
+      var history = await res.json();
+      (history.messages || []).forEach(function (m) {
+        var agent = (m.platform_data && m.platform_data.role === "agent") || (m.user && m.user.id === "agent");
+        if (agent) agentBubble(m.content || "");
+        else userBubble(m.content || "");
+      });
+      scroll(true);
+    } catch (e) { /* an empty history is fine */ }
+    input.focus();
+  }
+
+  function newChat() {
+    state.current = null;
+    reset("New chat");
+    renderList();
+    input.focus();
+  }
+
+  async function send(text) {
+    text = (text || "").trim();
+    if (!text || state.running) return;
+    if (!state.current) {
+      var created = await (await post("/api/conversations")).json();
+      state.current = created.conversation_id;
+      state.conversations.unshift({ id: state.current, title: text.slice(0, 48), created_at: created.created_at });
+      save();
+      renderList();
+      titleEl.textContent = text.slice(0, 48);
+      state.stream = openStream(state.current, dispatch);
+    }
+    if (!state.stream) state.stream = openStream(state.current, dispatch);
+    await state.stream.ready;
+    clearChips();
+    userBubble(text);
+    state.lastUser = text;
+    setRunning(true);
+    startReply();
+    scroll(true);
+    var res = await post(convPath("/messages"), { content: text });
+    if (res.ok) return;
+    endReply();
+    setRunning(false);
+    if (res.status === 409) showError({ message: "A reply is still running in this conversation." });
+    else if (res.status !== 424) showError({ message: "The message could not be sent (" + res.status + ").", retryable: true });
+  }
+
+  async function stop() {
+    if (!state.running || !state.current) return;
+    if (state.stream) state.stream.quick = true;
+    endReply("Stopped");
+    setRunning(false);
+    await post(convPath("/cancel"));
+    input.focus();
+  }
+
+  async function pollHealth() {
+    try {
+      var h = await (await fetch("/health")).json();
+      agentEl.dataset.connected = String(!!h.agent_connected);
+      agentEl.querySelector(".agent-label").textContent = h.agent_connected ? "Agent connected" : "No agent connected";
+    } catch (e) {
+      agentEl.dataset.connected = "false";
+      agentEl.querySelector(".agent-label").textContent = "Sidecar unreachable";
+    }
+  }
+
+  function autosize() { input.style.height = "auto"; input.style.height = Math.min(input.scrollHeight, 200) + "px"; }
+
+  composer.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var text = input.value;
+    if (!text.trim() || state.running) return;
+    input.value = "";
+    autosize();
+    send(text);
+  });
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); composer.requestSubmit(); }
+    else if (ev.key === "Escape" && state.running) { ev.preventDefault(); stop(); }
+  });
+  input.addEventListener("input", autosize);
+  stopBtn.addEventListener("click", stop);
+  $("new-chat").addEventListener("click", newChat);
+  renderList();
+  pollHealth();
+  setInterval(pollHealth, 4000);
+  if (state.conversations.length > 0) select(state.conversations[0].id);
+})();
+`;
+
+/** The script served at `/chat.js`: the form builder, the SSE reader, then the chat. */
+export const PAGE_SCRIPT = `${FORM_SCRIPT}\n${STREAM_SCRIPT}\n${MAIN_SCRIPT}`;

@@ -1,0 +1,166 @@
+/**
+ * The HTTP routes of the web chat: the JSON/SSE API of the spec, the form
+ * answer and audio ingest extensions, and the chat page itself.
+ *
+ * @module
+ */
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { toJson } from "@bufbuild/protobuf";
+import { AgentConfigSchema, ThreadHistoryResponseSchema } from "../schema/index.js";
+import type { AgentLink } from "./agent-link.js";
+import { AUDIO_PLACEHOLDER, audioTurn } from "./audio-ingest.js";
+import type { Chat } from "./chat.js";
+import type { ConversationStore } from "./conversations.js";
+import { threadHistory } from "./grpc-service.js";
+import {
+  HttpError,
+  isLoopbackHostHeader,
+  readBody,
+  readJsonObject,
+  sendJson,
+} from "./http-util.js";
+import { pageAssets } from "./page.js";
+import { parseAttachments, parseRenderableAnswer } from "./request-parsing.js";
+import type { SseHub } from "./sse.js";
+
+/** Parts the web API works with. */
+export interface WebApiParts {
+  /** Conversations. */
+  readonly store: ConversationStore;
+  /** SSE connections. */
+  readonly hub: SseHub;
+  /** The chat core. */
+  readonly chat: Chat;
+  /** The agent link, for its config and connectivity. */
+  readonly link: AgentLink;
+  /** Largest JSON body accepted, in bytes. */
+  readonly maxJsonBodyBytes: number;
+  /** Largest audio upload accepted, in bytes. */
+  readonly maxAudioBodyBytes: number;
+  /** Answer only `localhost`/loopback Host headers (set when bound to loopback). */
+  readonly loopbackOnly: boolean;
+}
+
+const CONVERSATION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+function conversationIdOf(raw: string): string {
+  const id = decodeURIComponent(raw);
+  if (!CONVERSATION_ID.test(id))
+    throw new HttpError(400, "bad_conversation_id", "invalid conversation id");
+  return id;
+}
+
+function lastEventIdOf(req: IncomingMessage, url: URL): number | undefined {
+  const raw = req.headers["last-event-id"] ?? url.searchParams.get("last_event_id") ?? undefined;
+  const value = Number(Array.isArray(raw) ? raw[0] : raw);
+  return raw !== undefined && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** Creates the request listener of the web chat server. */
+export function createWebApi(parts: WebApiParts): RequestListener {
+  const { store, hub, chat, link } = parts;
+
+  function sent(res: ServerResponse, result: ReturnType<Chat["sendMessage"]>): void {
+    if (result.kind === "no_agent") {
+      sendJson(res, 424, { error: "agent_unavailable", message: "no agent is connected" });
+    } else if (result.kind === "turn_in_progress") {
+      sendJson(res, 409, { error: "turn_in_progress" });
+    } else {
+      sendJson(res, 200, {
+        message_id: result.messageId,
+        timestamp: result.timestamp.toISOString(),
+      });
+    }
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (parts.loopbackOnly && !isLoopbackHostHeader(req.headers.host)) {
+      throw new HttpError(403, "forbidden_host", "this sidecar only answers localhost");
+    }
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const path = url.pathname.split("/").filter(Boolean);
+    const method = req.method ?? "GET";
+    const asset = pageAssets[url.pathname];
+    if (asset && (method === "GET" || method === "HEAD")) {
+      res.writeHead(200, asset.headers);
+      res.end(method === "HEAD" ? undefined : asset.body);
+      return;
+    }
+    if (url.pathname === "/health" && method === "GET") {
+      sendJson(res, 200, {
+        status: "ok",
+        connections: hub.connectionCount,
+        agent_connected: link.connected,
+        timestamp: new Date().toISOString(),
+      });
+      return;
+    }
+    if (url.pathname === "/api/agent/config" && method === "GET") {
+      const config = link.config;
+      if (!config) sendJson(res, 404, { error: "no_agent_config" });
+      else sendJson(res, 200, toJson(AgentConfigSchema, config, { alwaysEmitImplicit: true }));
+      return;
+    }
+    if (url.pathname === "/api/conversations" && method === "POST") {
+      const conversation = store.create();
+      sendJson(res, 201, {
+        conversation_id: conversation.id,
+        created_at: conversation.createdAt.toISOString(),
+      });
+      return;
+    }
+    if (path[0] !== "api" || path[1] !== "conversations" || path.length < 4) {
+      throw new HttpError(404, "not_found", `no route for ${method} ${url.pathname}`);
+    }
+    const conversation = store.ensure(conversationIdOf(path[2] ?? ""));
+    const action = `${method} ${path.slice(3).join("/")}`;
+    if (action === "GET stream") {
+      hub.attach(conversation.id, res, lastEventIdOf(req, url));
+    } else if (action === "POST messages") {
+      const body = await readJsonObject(req, parts.maxJsonBodyBytes);
+      const content = typeof body.content === "string" ? body.content : "";
+      if (content.trim() === "")
+        throw new HttpError(400, "empty_content", "content must be a non-empty string");
+      sent(res, chat.sendMessage(conversation, content, parseAttachments(body.attachments)));
+    } else if (action === "POST cancel") {
+      chat.cancel(conversation);
+      res.writeHead(204).end();
+    } else if (action === "GET history") {
+      const max = Number(url.searchParams.get("limit") ?? "0");
+      if (!Number.isInteger(max) || max < 0)
+        throw new HttpError(400, "bad_limit", "limit must be 0 or more");
+      const history = threadHistory(store, conversation.id, max);
+      sendJson(res, 200, toJson(ThreadHistoryResponseSchema, history, { useProtoFieldName: true }));
+    } else if (method === "POST" && path[3] === "renderables" && path.length === 5) {
+      const body = await readJsonObject(req, parts.maxJsonBodyBytes);
+      const answer = parseRenderableAnswer(body);
+      if (!chat.answerRenderable(conversation, decodeURIComponent(path[4] ?? ""), answer)) {
+        throw new HttpError(424, "agent_unavailable", "no agent is connected");
+      }
+      res.writeHead(204).end();
+    } else if (action === "POST audio") {
+      const body = await readBody(req, parts.maxAudioBodyBytes);
+      if (body.length === 0) throw new HttpError(400, "empty_audio", "the audio body is empty");
+      const turn = audioTurn(
+        conversation.id,
+        body,
+        req.headers["content-type"] ?? "",
+        url.searchParams,
+      );
+      sent(res, chat.sendTurn(conversation, turn.messageId, turn.frames, AUDIO_PLACEHOLDER));
+    } else {
+      throw new HttpError(404, "not_found", `no route for ${method} ${url.pathname}`);
+    }
+  }
+
+  return (req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      const e = err instanceof HttpError ? err : new HttpError(500, "internal", String(err));
+      sendJson(res, e.status, { error: e.code, message: e.message });
+    });
+  };
+}
