@@ -4,6 +4,27 @@
  * @module
  */
 
+export type {
+  AudioDemux,
+  AudioDemuxEvents,
+  AudioDemuxOptions,
+  AudioFiletype,
+  AudioInput,
+  AudioInputState,
+  AudioInputsOptions,
+  AudioStreamErrorKind,
+  CollectOptions,
+  ResolvedAudioDemuxOptions,
+} from "./audio/index.js";
+// Incoming audio.
+export {
+  AudioStreamError,
+  audioEncodingToFiletype,
+  audioPlaceholderContent,
+  createAudioDemux,
+  isAudioPlaceholder,
+  resolveAudioDemuxOptions,
+} from "./audio/index.js";
 // The connection and the unary calls.
 export { defaultSidecarAddress, resolveSidecarUrl } from "./client/address.js";
 export type { AgentClient, AgentClientOptions, CallOptions } from "./client/agent-client.js";
@@ -11,7 +32,6 @@ export { createAgentClient, defaultMaxFrameBytes } from "./client/agent-client.j
 export type { BackoffOptions } from "./client/backoff.js";
 export { backoffDelayMs } from "./client/backoff.js";
 export type { AgentwireErrorReason } from "./client/errors.js";
-
 // Errors and retries.
 export { AgentwireError } from "./client/errors.js";
 export type { RetryContext } from "./client/retry.js";
@@ -85,3 +105,34 @@ export type {
   SessionState,
   SessionStateChange,
 } from "./session/session-types.js";
+export type {
+  ErrorCodeName,
+  FailOptions,
+  FeedbackContext,
+  FeedbackKind,
+  FinishOptions,
+  PromptInput,
+  RenderActionName,
+  RenderRequest,
+  RenderResult,
+  ResolvedServeOptions,
+  ServeHandle,
+  ServeHandlers,
+  ServeOptions,
+  StatusKind,
+  Turn,
+  TurnAbortReason,
+  TurnAttachment,
+  TurnHandlerResult,
+  TurnState,
+  TurnsOptions,
+} from "./turn/index.js";
+// Turns: one message and its reply, and the routers that run them.
+export {
+  createTraceparent,
+  feedbackKind,
+  isValidTraceparent,
+  resolveServeOptions,
+  serve,
+  turns,
+} from "./turn/index.js";

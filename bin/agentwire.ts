@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/**
+ * The `agentwire` command. `agentwire dev` starts the local development
+ * sidecar (gRPC and web chat) and, unless `--no-agent` is given, the example
+ * echo agent in the same process.
+ */
+import { startEchoAgent } from "../examples/echo-agent.js";
+import { main } from "../src/sidecar/cli.js";
+
+const usage = `usage: agentwire dev [--grpc-port N] [--web-port N] [--host H --allow-remote] [--no-agent]
+
+commands:
+  dev    start the local development sidecar and web chat (and the echo agent)`;
+
+const [command, ...rest] = process.argv.slice(2);
+if (command === "dev") {
+  process.exitCode = await main(rest, {
+    startAgent: ({ grpcAddress, signal }) => startEchoAgent({ address: grpcAddress, signal }),
+  });
+} else if (
+  command === undefined ||
+  command === "--help" ||
+  command === "-h" ||
+  command === "help"
+) {
+  console.log(usage);
+} else {
+  console.error(`agentwire: unknown command ${JSON.stringify(command)}\n\n${usage}`);
+  process.exitCode = 2;
+}

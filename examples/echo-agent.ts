@@ -1,0 +1,100 @@
+/**
+ * The echo agent: a complete agentwire agent in a few lines. It answers a
+ * message with "echo: <message>", streamed word by word, and "count N" with
+ * the numbers 1 to N, one every 20 ms, stopping at once when the user
+ * presses stop. It waits for its sidecar, survives sidecar restarts, and
+ * exits cleanly on Ctrl-C.
+ *
+ *   GRPC_SERVER_ADDR=localhost:9090 npx tsx examples/echo-agent.ts
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { pathToFileURL } from "node:url";
+import {
+  createAgentClient,
+  createSession,
+  type ServeHandle,
+  type Session,
+  serve,
+  type Turn,
+} from "agentwire";
+
+/** Options of `startEchoAgent`. */
+export interface EchoAgentOptions {
+  /** The sidecar's gRPC address, `host:port` (default `GRPC_SERVER_ADDR`, then localhost:9090). */
+  address?: string;
+  /** Stops the agent when it aborts. */
+  signal?: AbortSignal;
+  /** Receives a line when the connection to the sidecar changes. */
+  log?: (line: string) => void;
+}
+
+/** A running echo agent. */
+export interface EchoAgent {
+  /** Resolves once the agent is registered with its sidecar. */
+  ready: Promise<void>;
+  /** Stops serving and closes the connection. */
+  close(): Promise<void>;
+}
+
+/** Replies to one message: `count N` counts, anything else is echoed. */
+async function reply(turn: Turn): Promise<void> {
+  const count = /^count (\d+)$/.exec(turn.message.content.trim());
+  if (count) {
+    for (let i = 1; i <= Number(count[1]); i++) {
+      await turn.write(`${i} `);
+      await sleep(20, undefined, { signal: turn.signal }); // a stop ends the wait at once
+    }
+    return;
+  }
+  // Word by word, each with the whitespace after it, so the DELTAs add up exactly.
+  for (const word of `echo: ${turn.message.content}`.match(/\S+\s*|\s+/g) ?? []) {
+    await turn.write(word);
+  }
+}
+
+/** Starts the echo agent; the dev sidecar and tests run it in-process. */
+export function startEchoAgent(options: EchoAgentOptions = {}): EchoAgent {
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const client = createAgentClient({ address: options.address });
+  let session: Session | undefined;
+  let served: ServeHandle | undefined;
+  const ready = (async () => {
+    await client.waitForReady({ signal });
+    session = createSession(client, {
+      config: { systemPrompt: "Echoes every message; `count N` counts to N." },
+      maxAttempts: 100_000, // keep reconnecting across sidecar restarts
+      signal,
+    });
+    session.on("state", ({ state }) => options.log?.(`echo agent: ${state}`));
+    served = serve(session, { message: reply });
+    await session.ready({ signal });
+  })();
+  ready.catch(() => {});
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= (async () => {
+      stop.abort();
+      await ready.catch(() => {});
+      await served?.close();
+      await session?.close();
+      client.close();
+    })();
+    return closed;
+  };
+  signal.addEventListener("abort", () => void close(), { once: true });
+  return { ready, close };
+}
+
+async function main(): Promise<void> {
+  const address = process.env.GRPC_SERVER_ADDR ?? "localhost:9090";
+  const stop = new AbortController();
+  process.once("SIGINT", () => stop.abort());
+  process.once("SIGTERM", () => stop.abort());
+  console.log(`echo agent: waiting for the sidecar at ${address}`);
+  const agent = startEchoAgent({ address, signal: stop.signal, log: console.log });
+  await new Promise((resolve) => stop.signal.addEventListener("abort", resolve, { once: true }));
+  await agent.close();
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await main();

@@ -1,0 +1,226 @@
+import { AgentwireError, type ServeHandle, serve, type Turn } from "agentwire";
+import { ErrorResponse_ErrorCode } from "agentwire/schema";
+import { afterEach, beforeEach, expect, describe as group, it } from "vitest";
+import { deferred } from "../helpers/step.js";
+import {
+  describe,
+  isTerminal,
+  nextReply,
+  readUntil,
+  sendMessage,
+  startRig,
+  type TurnRig,
+} from "./support.js";
+
+const incomingTrace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
+let rig: TurnRig;
+let served: ServeHandle | undefined;
+beforeEach(async () => {
+  rig = await startRig();
+});
+afterEach(async () => {
+  await served?.close();
+  served = undefined;
+  await rig.dispose();
+});
+
+group("a normal turn", () => {
+  it("sends status, START, DELTAs and END, each with the response id and the incoming trace context", async () => {
+    served = serve(rig.agent.session, {
+      async message(turn) {
+        await turn.status("thinking");
+        await turn.write("Hello");
+        await turn.write("");
+        await turn.write(", world");
+        turn.attach({ link: { url: "https://example.com", title: "Example" } });
+      },
+    });
+    const id = sendMessage(rig.stream, "c1", "hi", incomingTrace);
+    const frames = await readUntil(rig.stream, isTerminal, "the reply");
+    expect(frames.map(describe)).toEqual([
+      "STATUS:THINKING",
+      "START",
+      "DELTA:Hello",
+      "DELTA:, world",
+      "END",
+    ]);
+    for (const f of frames) {
+      expect(f.conversationId).toBe("c1");
+      expect(f.responseId).toBe(id);
+      expect(f.traceContext?.traceparent).toBe(incomingTrace);
+      expect(f.traceContext?.tracestate).toBe("k=v");
+    }
+    const end = frames.at(-1)?.payload;
+    expect(end?.case === "content" && end.value.attachments[0]?.attachmentType.case).toBe("link");
+  });
+
+  it("generates one W3C traceparent per turn when the message carries none", async () => {
+    served = serve(rig.agent.session, { message: () => "ok" });
+    sendMessage(rig.stream, "c1", "hi");
+    const frames = await readUntil(rig.stream, isTerminal, "the reply");
+    expect(frames.map(describe)).toEqual(["START", "DELTA:ok", "END"]);
+    const traceparent = frames[0]?.traceContext?.traceparent ?? "";
+    expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(frames.every((f) => f.traceContext?.traceparent === traceparent)).toBe(true);
+  });
+
+  it("pipes a token stream, replaces, suggests prompts and sets thread metadata in call order", async () => {
+    async function* tokens() {
+      yield "a";
+      yield "b";
+    }
+    served = serve(rig.agent.session, {
+      async message(turn) {
+        await turn.pipe(tokens());
+        await turn.replace("AB");
+        await turn.suggestPrompts(["again", { id: "p2", title: "More", message: "more please" }]);
+        await turn.threadMetadata({ title: "Letters" });
+        await turn.finish();
+      },
+    });
+    sendMessage(rig.stream, "c1", "hi");
+    const frames = await readUntil(rig.stream, isTerminal, "the reply");
+    expect(frames.map(describe)).toEqual([
+      "START",
+      "DELTA:a",
+      "DELTA:b",
+      "REPLACE:AB",
+      "PROMPTS",
+      "THREADMETADATA",
+      "END",
+    ]);
+    const prompts = frames[4]?.payload;
+    expect(prompts?.case === "prompts" && prompts.value.prompts.map((p) => p.message)).toEqual([
+      "again",
+      "more please",
+    ]);
+  });
+
+  it("rejects writes after finish with reason turn_ended and sends nothing", async () => {
+    const after = deferred<unknown[]>();
+    served = serve(rig.agent.session, {
+      async message(turn) {
+        await turn.finish();
+        const results = await Promise.allSettled([
+          turn.write("late"),
+          turn.status("thinking"),
+          turn.finish(),
+        ]);
+        const errors = results.map((r) => (r.status === "rejected" ? r.reason : "sent"));
+        try {
+          turn.attach({ link: { url: "https://x" } });
+          errors.push("attached");
+        } catch (e) {
+          errors.push(e);
+        }
+        after.resolve(errors);
+      },
+    });
+    sendMessage(rig.stream, "c1", "hi");
+    expect((await readUntil(rig.stream, isTerminal, "the reply")).map(describe)).toEqual([
+      "START",
+      "END",
+    ]);
+    const errors = await after.promise;
+    expect(errors).toHaveLength(4);
+    for (const e of errors) {
+      expect(e).toBeInstanceOf(AgentwireError);
+      expect((e as AgentwireError).reason).toBe("turn_ended");
+    }
+    // Nothing of the first turn follows: the next frame belongs to a new turn.
+    const next = sendMessage(rig.stream, "c2", "marker");
+    expect((await nextReply(rig.stream)).responseId).toBe(next);
+  });
+});
+
+group("a failed turn", () => {
+  it("a throwing handler sends one AGENT_ERROR with the error's message and no END", async () => {
+    served = serve(
+      rig.agent.session,
+      {
+        async message(turn) {
+          await turn.write("partial");
+          throw new Error("the tool broke");
+        },
+      },
+      { onError: () => {} },
+    );
+    sendMessage(rig.stream, "c1", "hi");
+    const frames = await readUntil(rig.stream, isTerminal, "the reply");
+    expect(frames.map(describe)).toEqual(["START", "DELTA:partial", "ERROR:AGENT_ERROR"]);
+    const error = frames[2]?.payload;
+    expect(error?.case === "error" && error.value.message).toBe("the tool broke");
+    expect(error?.case === "error" && error.value.retryable).toBe(false);
+    const next = sendMessage(rig.stream, "c2", "marker");
+    expect((await nextReply(rig.stream)).responseId).toBe(next);
+  });
+
+  it("fail() with a code sends that code without START, and the handler's return adds nothing", async () => {
+    const turnSeen = deferred<Turn>();
+    served = serve(rig.agent.session, {
+      async message(turn) {
+        await turn.fail(new Error("slow down"), { code: "rate_limit", retryable: true });
+        turnSeen.resolve(turn);
+      },
+    });
+    sendMessage(rig.stream, "c1", "hi");
+    const frame = await nextReply(rig.stream);
+    expect(describe(frame)).toBe("ERROR:RATE_LIMIT");
+    expect(frame.payload.case === "error" && frame.payload.value.retryable).toBe(true);
+    expect((await turnSeen.promise).state).toBe("failed");
+    const next = sendMessage(rig.stream, "c2", "marker");
+    expect((await nextReply(rig.stream)).responseId).toBe(next);
+  });
+
+  it("maps an invalid_argument AgentwireError to INVALID_REQUEST", async () => {
+    served = serve(
+      rig.agent.session,
+      {
+        async message(turn) {
+          await turn.status("bogus" as "thinking");
+        },
+      },
+      { onError: () => {} },
+    );
+    sendMessage(rig.stream, "c1", "hi");
+    const frame = await nextReply(rig.stream);
+    expect(frame.payload.case === "error" && frame.payload.value.code).toBe(
+      ErrorResponse_ErrorCode.INVALID_REQUEST,
+    );
+  });
+});
+
+group("keep-alive", () => {
+  it("re-sends the last status while the handler waits, then the turn completes", async () => {
+    const release = deferred<void>();
+    served = serve(
+      rig.agent.session,
+      {
+        async message(turn) {
+          await turn.status("custom", "Calling the tool", "🔧");
+          await release.promise;
+          return "done";
+        },
+      },
+      { keepAliveMs: 40 },
+    );
+    sendMessage(rig.stream, "c1", "hi");
+    const first = await nextReply(rig.stream, "the status");
+    const again = await nextReply(rig.stream, "the keep-alive status");
+    expect(describe(again)).toBe("STATUS:CUSTOM");
+    expect(again.payload).toEqual(first.payload);
+    expect(again.payload.case === "status" && again.payload.value.customMessage).toBe(
+      "Calling the tool",
+    );
+    release.resolve();
+    const rest = await readUntil(rig.stream, isTerminal, "the reply");
+    expect(
+      rest
+        .map(describe)
+        .filter((d) => !d.startsWith("STATUS"))
+        .slice(-3),
+    ).toEqual(["START", "DELTA:done", "END"]);
+    expect(served.activeTurns.size).toBe(0);
+  });
+});
