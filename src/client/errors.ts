@@ -23,6 +23,8 @@ export type AgentwireErrorReason =
   | "malformed_frame"
   /** An argument was invalid; the message names it. */
   | "invalid_argument"
+  /** The platform cannot do what was asked (e.g. show a renderable). */
+  | "unsupported"
   /** A deadline passed before the operation completed. */
   | "timeout"
   /** An RPC failed; `code` carries the gRPC status. */

@@ -91,14 +91,14 @@ export function buildRenderable(request: RenderRequest): Renderable {
 /**
  * Reads the user's answer to a renderable, parsing `content_json`.
  *
- * @throws AgentwireError "rpc_failed" (code Unimplemented) when the platform
+ * @throws AgentwireError "unsupported" (code Unimplemented) when the platform
  *   answered UNSUPPORTED, "malformed_frame" when `content_json` is not JSON.
  */
 export function readRenderableResponse(response: RenderableResponse): RenderResult {
   const action = renderActionName(response.action);
   if (action === "unsupported") {
     throw new AgentwireError(
-      "rpc_failed",
+      "unsupported",
       `render: the platform cannot show renderable ${response.id} (RENDERABLE_ACTION_UNSUPPORTED)`,
       Code.Unimplemented,
     );

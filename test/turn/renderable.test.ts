@@ -97,6 +97,7 @@ group("render", () => {
     const error = (await outcome) as AgentwireError;
     expect(error).toBeInstanceOf(AgentwireError);
     expect(error.message).toMatch(/UNSUPPORTED/);
+    expect(error.reason).toBe("unsupported");
     expect(describe(await nextReply(rig.stream))).toMatch(/^ERROR:/);
   });
 
