@@ -4,6 +4,8 @@ import { AgentwireError } from "./errors.js";
 /**
  * The gRPC codes after which a conversation stream is re-opened by default:
  * the ways a sidecar restart, a lost connection or an overloaded sidecar show.
+ * ABORTED is here because connect-node reports a reset connection (ECONNRESET,
+ * what a crashed sidecar looks like) with that code.
  */
 export const defaultRetryableCodes: readonly Code[] = [
   Code.Unavailable,
@@ -12,6 +14,7 @@ export const defaultRetryableCodes: readonly Code[] = [
   Code.ResourceExhausted,
   Code.Unknown,
   Code.Canceled,
+  Code.Aborted,
 ];
 
 /** What `isRetryable` needs to know besides the error itself. */

@@ -31,6 +31,7 @@ describe("isRetryable, the one place retries are decided", () => {
     [Code.ResourceExhausted, true],
     [Code.Unknown, true],
     [Code.Canceled, true],
+    [Code.Aborted, true],
     [Code.PermissionDenied, false],
     [Code.InvalidArgument, false],
     [Code.Unimplemented, false],

@@ -1,5 +1,5 @@
 import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -94,8 +94,10 @@ export interface ScriptableSidecar {
   readonly streams: Inbox<ScriptedStream>;
   /** Streams currently open. */
   openStreams(): number;
-  /** Stops listening and destroys every connection at once (a crash or restart). */
+  /** Stops listening and destroys every connection at once (a graceful restart). */
   kill(): Promise<void>;
+  /** Stops listening and resets every TCP connection (what a crashed process looks like). */
+  crash(): Promise<void>;
   /** Listens again on the same port after `kill`. */
   restart(): Promise<void>;
   /**
@@ -134,10 +136,15 @@ export async function startScriptableSidecar(
       },
     });
   const sessions = new Set<http2.ServerHttp2Session>();
+  const sockets = new Set<Socket>();
   let server: http2.Http2Server;
   let port = options.port ?? 0;
   const listen = async () => {
     server = http2.createServer(connectNodeAdapter({ routes }));
+    server.on("connection", (socket: Socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+    });
     server.on("session", (s) => {
       sessions.add(s);
       s.on("close", () => sessions.delete(s));
@@ -162,6 +169,11 @@ export async function startScriptableSidecar(
     async kill() {
       const closed = stop();
       for (const s of sessions) s.destroy();
+      await closed;
+    },
+    async crash() {
+      const closed = stop();
+      for (const socket of sockets) socket.resetAndDestroy();
       await closed;
     },
     restart: listen,

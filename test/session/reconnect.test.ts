@@ -64,6 +64,24 @@ describe("reconnecting", () => {
     await agent.dispose();
   });
 
+  it("survives a sidecar crash (connections reset) and delivers the writes issued meanwhile", async () => {
+    const agent = connectAgent(sidecar.address, { maxAttempts: 1000 });
+    await sidecar.streams.next();
+    await agent.reach("open");
+    await sidecar.crash();
+    const broke = await agent.reach("reconnecting");
+    expect(broke.error?.message).toMatch(/ECONNRESET|reset|aborted|unavailable/i);
+    const writes = Array.from({ length: 10 }, (_, i) => agent.session.respond(reply(`r${i}`)));
+    await sidecar.restart();
+    const s2 = await sidecar.streams.next("the stream after the crash");
+    expect((await s2.received.next()).request.case).toBe("agentConfig");
+    for (let i = 0; i < 10; i++) {
+      expect((await s2.received.next()).request.value).toMatchObject({ responseId: `r${i}` });
+    }
+    await Promise.all(writes);
+    await agent.dispose();
+  });
+
   it("gives up with reason gave_up after maxAttempts consecutive failures, rejecting every queued write", async () => {
     await sidecar.kill();
     const agent = connectAgent(sidecar.address, { maxAttempts: 3 });
