@@ -29,58 +29,105 @@ export function joinEnvelopes(frames: readonly EnvelopePayload[], totalBytes: nu
 }
 
 /**
- * Splits a stream of byte chunks into gRPC envelope payloads. Rejects
- * compressed envelopes (none were negotiated) and envelopes over `maxFrameBytes`
- * with an AgentwireError of reason "malformed_frame".
+ * Splits a stream of byte chunks into gRPC envelope payloads. Payloads that
+ * lie inside one chunk are handed out as views, without a copy; only an
+ * envelope that straddles chunks is assembled, into one buffer of its exact
+ * size. Rejects compressed envelopes (none were negotiated) and envelopes
+ * over `maxFrameBytes` with an AgentwireError of reason "malformed_frame".
  */
 export class EnvelopeSplitter {
-  private buffer: Uint8Array = new Uint8Array(0);
+  /** Header bytes of a straddling envelope while its header is incomplete. */
+  private readonly header = new Uint8Array(envelopeHeaderBytes);
+  private headerFilled = 0;
+  /** A straddling envelope's payload, allocated once its length is known. */
+  private partial: Uint8Array | undefined;
+  private partialFilled = 0;
 
   constructor(private readonly maxFrameBytes: number) {}
 
   /** Adds a chunk and calls `onPayload` for every envelope it completes. */
   push(chunk: Uint8Array, onPayload: (payload: Uint8Array) => void): void {
-    let data = chunk;
-    if (this.buffer.byteLength > 0) {
-      const joined = new Uint8Array(this.buffer.byteLength + chunk.byteLength);
-      joined.set(this.buffer, 0);
-      joined.set(chunk, this.buffer.byteLength);
-      data = joined;
-    }
-    let at = 0;
-    while (data.byteLength - at >= envelopeHeaderBytes) {
-      const flags = data[at] as number;
-      const len =
-        ((data[at + 1] as number) * 2 ** 24 +
-          ((data[at + 2] as number) << 16) +
-          ((data[at + 3] as number) << 8) +
-          (data[at + 4] as number)) >>>
-        0;
-      if ((flags & 0b1) !== 0) {
-        throw malformed("a compressed frame arrived, but no compression was negotiated");
-      }
-      if (len > this.maxFrameBytes) {
-        throw new AgentwireError(
-          "malformed_frame",
-          `the sidecar sent a frame of ${len} bytes, over the limit of ${this.maxFrameBytes}`,
-          Code.ResourceExhausted,
-        );
-      }
-      if (data.byteLength - at - envelopeHeaderBytes < len) break;
+    let at = this.completeStraddling(chunk, onPayload);
+    while (chunk.byteLength - at >= envelopeHeaderBytes) {
+      const len = this.readHeader(chunk, at);
       const start = at + envelopeHeaderBytes;
-      onPayload(data.subarray(start, start + len));
+      if (chunk.byteLength - start < len) break;
+      onPayload(chunk.subarray(start, start + len));
       at = start + len;
     }
-    this.buffer = at === data.byteLength ? new Uint8Array(0) : data.slice(at);
+    if (at < chunk.byteLength) this.keepStraddling(chunk, at);
   }
 
   /** Throws when the stream ended inside an envelope. */
   end(): void {
-    if (this.buffer.byteLength > 0) {
-      throw malformed(
-        `the stream ended inside a frame (${this.buffer.byteLength} bytes left over)`,
+    const left = this.headerFilled + this.partialFilled;
+    if (left > 0) {
+      throw malformed(`the stream ended inside a frame (${left} bytes left over)`);
+    }
+  }
+
+  /** Finishes an envelope begun in earlier chunks; returns where the rest of `chunk` starts. */
+  private completeStraddling(chunk: Uint8Array, onPayload: (payload: Uint8Array) => void): number {
+    if (this.headerFilled === 0) return 0;
+    let at = 0;
+    if (this.partial === undefined) {
+      const take = Math.min(envelopeHeaderBytes - this.headerFilled, chunk.byteLength);
+      this.header.set(chunk.subarray(0, take), this.headerFilled);
+      this.headerFilled += take;
+      at = take;
+      if (this.headerFilled < envelopeHeaderBytes) return at;
+      this.partial = new Uint8Array(this.readHeader(this.header, 0));
+      this.partialFilled = 0;
+    }
+    const partial = this.partial;
+    const take = Math.min(partial.byteLength - this.partialFilled, chunk.byteLength - at);
+    partial.set(chunk.subarray(at, at + take), this.partialFilled);
+    this.partialFilled += take;
+    at += take;
+    if (this.partialFilled === partial.byteLength) {
+      this.headerFilled = 0;
+      this.partial = undefined;
+      this.partialFilled = 0;
+      onPayload(partial);
+    }
+    return at;
+  }
+
+  /** Keeps the start of an envelope that continues in the next chunk. */
+  private keepStraddling(chunk: Uint8Array, at: number): void {
+    const rest = chunk.byteLength - at;
+    if (rest < envelopeHeaderBytes) {
+      this.header.set(chunk.subarray(at), 0);
+      this.headerFilled = rest;
+      return;
+    }
+    const len = this.readHeader(chunk, at);
+    this.header.set(chunk.subarray(at, at + envelopeHeaderBytes), 0);
+    this.headerFilled = envelopeHeaderBytes;
+    this.partial = new Uint8Array(len);
+    this.partial.set(chunk.subarray(at + envelopeHeaderBytes), 0);
+    this.partialFilled = rest - envelopeHeaderBytes;
+  }
+
+  /** Validates the envelope header at `at` and returns its payload length. */
+  private readHeader(data: Uint8Array, at: number): number {
+    const flags = data[at] as number;
+    if ((flags & 0b1) !== 0) {
+      throw malformed("a compressed frame arrived, but no compression was negotiated");
+    }
+    const len =
+      (data[at + 1] as number) * 2 ** 24 +
+      (((data[at + 2] as number) << 16) |
+        ((data[at + 3] as number) << 8) |
+        (data[at + 4] as number));
+    if (len > this.maxFrameBytes) {
+      throw new AgentwireError(
+        "malformed_frame",
+        `the sidecar sent a frame of ${len} bytes, over the limit of ${this.maxFrameBytes}`,
+        Code.ResourceExhausted,
       );
     }
+    return len;
   }
 }
 

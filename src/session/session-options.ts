@@ -21,11 +21,18 @@ export interface SessionOptions {
   config: AgentConfigSource;
   /** Closes the session (abandoning queued writes) when it aborts. */
   signal?: AbortSignal;
-  /** The upper bound of the first reconnect delay, in milliseconds (default 100). */
+  /**
+   * The upper bound of the first reconnect delay, in milliseconds (default 50).
+   * The sidecar runs beside the agent and a refused connection costs
+   * microseconds, so delays stay short to reconnect promptly after a restart.
+   */
   initialDelayMs?: number;
-  /** The largest reconnect delay, in milliseconds (default 10000). */
+  /** The largest reconnect delay, in milliseconds (default 500). */
   maxDelayMs?: number;
-  /** Consecutive failed streams after which the session gives up with reason "gave_up" (default 12). */
+  /**
+   * Consecutive failed streams after which the session gives up with reason
+   * "gave_up" (default 240: about a minute of an unreachable sidecar).
+   */
   maxAttempts?: number;
   /** The gRPC codes after which the stream is re-opened (default: see `defaultRetryableCodes`). */
   retryableCodes?: readonly Code[];
@@ -53,9 +60,9 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
   return {
     config: options.config,
     signal: options.signal,
-    initialDelayMs: options.initialDelayMs ?? 100,
-    maxDelayMs: options.maxDelayMs ?? 10_000,
-    maxAttempts: options.maxAttempts ?? 12,
+    initialDelayMs: options.initialDelayMs ?? 50,
+    maxDelayMs: options.maxDelayMs ?? 500,
+    maxAttempts: options.maxAttempts ?? 240,
     retryableCodes: options.retryableCodes ?? defaultRetryableCodes,
     healthyAfterMs: options.healthyAfterMs ?? 5000,
     maxBufferFrames: options.maxBufferFrames ?? 1024,

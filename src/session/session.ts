@@ -11,6 +11,7 @@ import { backoffDelayMs, delay } from "../client/backoff.js";
 import { AgentwireError, abortedError, sessionClosedError } from "../client/errors.js";
 import { isRetryable } from "../client/retry.js";
 import type { SidecarConnection } from "../client/transport.js";
+import type { ReplyAddress } from "../oneof/frames.js";
 import {
   AgentMessaging,
   type AgentResponse,
@@ -20,6 +21,7 @@ import {
   type ConversationRequest,
   ConversationRequestSchema,
 } from "../schema/index.js";
+import { encodeContentRequest } from "./content-encoder.js";
 import { Emitter, type Listener } from "./emitter.js";
 import { type EnvelopePayload, EnvelopeSplitter, envelopeHeaderBytes } from "./frame-codec.js";
 import { InboundQueue } from "./inbound-queue.js";
@@ -83,6 +85,17 @@ export interface Session {
   send(request: ConversationRequestInit, options?: SendOptions): Promise<void>;
   /** Writes one reply frame (an AgentResponse wrapped in `agent_response`). */
   respond(response: AgentResponseInit, options?: SendOptions): Promise<void>;
+  /**
+   * Writes one content chunk of a reply (START, DELTA, END, REPLACE): the hot
+   * path of token streaming, encoded by a specialised encoder; otherwise the
+   * same as `send`.
+   */
+  sendContent(
+    address: ReplyAddress,
+    type: ContentChunk_ChunkType,
+    text: string,
+    options?: SendOptions,
+  ): Promise<void>;
   /** Replaces the AgentConfig: sent now when open, and first on every later stream. */
   updateConfig(config: AgentConfigInit): Promise<void>;
   /** The sidecar's frames as an async iterable; ends when the session closes, throwing if it failed. */
@@ -199,21 +212,52 @@ class ConversationSession implements Session {
   }
 
   send(request: ConversationRequestInit, options?: SendOptions): Promise<void> {
-    if (this.state === "closing" || this.state === "closed") {
-      return Promise.reject(this.closeError ?? sessionClosedError("send"));
-    }
+    if (this.closing()) return Promise.reject(this.closeError ?? sessionClosedError("send"));
     const frame = create(ConversationRequestSchema, request);
-    let key: string | undefined;
-    let terminal = false;
-    if (frame.request.case === "agentResponse") {
-      const r = frame.request.value;
-      key = turnKey(r.conversationId, r.responseId);
-      if (this.lostTurns.has(key)) return Promise.reject(turnLostError(r));
-      terminal =
-        r.payload.case === "error" ||
-        (r.payload.case === "content" && r.payload.value.type === ContentChunk_ChunkType.END);
+    if (frame.request.case !== "agentResponse") {
+      return this.enqueue(toBinary(ConversationRequestSchema, frame), undefined, false, options);
     }
-    const payload = toBinary(ConversationRequestSchema, frame);
+    const r = frame.request.value;
+    const key = turnKey(r.conversationId, r.responseId);
+    if (this.lostTurns.has(key)) return Promise.reject(turnLostError(r));
+    const terminal =
+      r.payload.case === "error" ||
+      (r.payload.case === "content" && r.payload.value.type === ContentChunk_ChunkType.END);
+    return this.enqueue(toBinary(ConversationRequestSchema, frame), key, terminal, options);
+  }
+
+  sendContent(
+    address: ReplyAddress,
+    type: ContentChunk_ChunkType,
+    text: string,
+    options?: SendOptions,
+  ): Promise<void> {
+    if (this.closing()) return Promise.reject(this.closeError ?? sessionClosedError("send"));
+    const { conversationId, responseId, traceContext } = address;
+    const key = turnKey(conversationId, responseId);
+    if (this.lostTurns.has(key)) return Promise.reject(turnLostError(address));
+    const trace =
+      traceContext === undefined
+        ? undefined
+        : {
+            traceparent: traceContext.traceparent ?? "",
+            tracestate: traceContext.tracestate ?? "",
+          };
+    const payload = encodeContentRequest(conversationId, responseId, type, text, trace);
+    return this.enqueue(payload, key, type === ContentChunk_ChunkType.END, options);
+  }
+
+  /**
+   * The one write path: checks the frame against the frame limit and the
+   * queue against its limits, then queues the encoded frame and wakes the
+   * stream's body. Never drops: every refusal rejects the returned promise.
+   */
+  private enqueue(
+    payload: Uint8Array,
+    key: string | undefined,
+    terminal: boolean,
+    options: SendOptions | undefined,
+  ): Promise<void> {
     const frameBytes = payload.byteLength + envelopeHeaderBytes;
     if (frameBytes > this.connection.maxFrameBytes) {
       return Promise.reject(

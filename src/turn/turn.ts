@@ -50,6 +50,15 @@ export interface TurnHost {
   ended(turn: TurnImpl): void;
 }
 
+/** A plain content chunk, sent through the session's specialised encoder. */
+interface ContentOut {
+  readonly chunk: ContentChunk_ChunkType;
+  readonly text: string;
+}
+
+/** A frame the turn sends: a content chunk, or any other reply frame. */
+type OutgoingFrame = ContentOut | ConversationRequest;
+
 interface SendPlan {
   /** Send START first unless it was sent. */
   start?: boolean;
@@ -117,7 +126,7 @@ export class TurnImpl implements Turn {
       "write",
       () => {
         assertArgument(typeof text === "string", "write: text must be a string");
-        return text === "" ? [] : [contentFrame(this.address, ContentChunk_ChunkType.DELTA, text)];
+        return text === "" ? [] : [{ chunk: ContentChunk_ChunkType.DELTA, text }];
       },
       { start: text !== "" },
     );
@@ -155,13 +164,9 @@ export class TurnImpl implements Turn {
   }
 
   replace(text: string): Promise<void> {
-    return this.send(
-      "replace",
-      () => [contentFrame(this.address, ContentChunk_ChunkType.REPLACE, text)],
-      {
-        start: true,
-      },
-    );
+    return this.send("replace", () => [{ chunk: ContentChunk_ChunkType.REPLACE, text }], {
+      start: true,
+    });
   }
 
   attach(...attachments: TurnAttachment[]): void {
@@ -206,6 +211,9 @@ export class TurnImpl implements Turn {
       () => {
         const extra = (options.attachments ?? []).map(toResponseAttachment);
         const attachments = [...this.attachments, ...extra];
+        if (attachments.length === 0 && options.options === undefined) {
+          return [{ chunk: ContentChunk_ChunkType.END, text: "" }];
+        }
         const extras = { attachments, options: options.options };
         return [contentFrame(this.address, ContentChunk_ChunkType.END, "", extras)];
       },
@@ -243,9 +251,9 @@ export class TurnImpl implements Turn {
    * frame's end before sending, and queues everything on the session in call
    * order, withdrawn from the queue if the turn aborts meanwhile.
    */
-  private send(what: string, build: () => ConversationRequest[], plan: SendPlan = {}) {
+  private send(what: string, build: () => OutgoingFrame[], plan: SendPlan = {}) {
     if (this.ended) return Promise.reject(this.endedError(what));
-    let frames: ConversationRequest[];
+    let frames: OutgoingFrame[];
     try {
       frames = build();
     } catch (e) {
@@ -253,7 +261,7 @@ export class TurnImpl implements Turn {
     }
     if (plan.start && !this.started) {
       this.started = true;
-      frames.unshift(contentFrame(this.address, ContentChunk_ChunkType.START, ""));
+      frames.unshift({ chunk: ContentChunk_ChunkType.START, text: "" });
     }
     if (plan.terminal !== undefined) {
       this.state = plan.terminal;
@@ -262,7 +270,12 @@ export class TurnImpl implements Turn {
       this.armKeepAlive();
     }
     const options = { signal: this.signal };
-    const sent = frames.map((f) => this.host.session.send(f, options));
+    const session = this.host.session;
+    const sent = frames.map((f) =>
+      "chunk" in f
+        ? session.sendContent(this.address, f.chunk, f.text, options)
+        : session.send(f, options),
+    );
     return Promise.all(sent).then(() => {});
   }
 

@@ -244,3 +244,46 @@ describe("turns in flight when the stream breaks", () => {
     await agent.dispose();
   });
 });
+
+describe("sendContent, the token-streaming fast path", () => {
+  it("delivers content chunks that decode like respond's, in order with other writes, and honours lost turns", async () => {
+    const agent = connectAgent(sidecar.address);
+    const stream = await sidecar.streams.next();
+    await stream.received.next("config");
+    await agent.session.ready();
+    const address = {
+      conversationId: "c",
+      responseId: "m1",
+      traceContext: { traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" },
+    };
+    await Promise.all([
+      agent.session.sendContent(address, 1, ""),
+      agent.session.respond({ ...address, payload: { case: "status", value: { status: 1 } } }),
+      agent.session.sendContent(address, 2, "héllo"),
+      agent.session.sendContent(address, 3, ""),
+    ]);
+    const frames = [];
+    for (let i = 0; i < 4; i++) frames.push((await stream.received.next()).request.value);
+    expect(frames.map((f) => f && "payload" in f && f.payload.case)).toEqual([
+      "content",
+      "status",
+      "content",
+      "content",
+    ]);
+    expect(frames[2]).toMatchObject({
+      conversationId: "c",
+      responseId: "m1",
+      traceContext: { traceparent: address.traceContext.traceparent, tracestate: "" },
+      payload: { case: "content", value: { type: 2, content: "héllo" } },
+    });
+    await expect(
+      agent.session.sendContent(address, 2, "x".repeat(5 * 1024 * 1024)),
+    ).rejects.toMatchObject({
+      reason: "frame_too_large",
+    });
+    await agent.dispose();
+    await expect(agent.session.sendContent(address, 2, "late")).rejects.toMatchObject({
+      reason: "session_closed",
+    });
+  });
+});
