@@ -3,12 +3,28 @@
  * library: one client per sidecar, `createSession` per stream, `sendContent`
  * for the reply's DELTAs (what a Turn's `write` uses) and the `message` event
  * for user messages. The codec scenario measures the same encoder.
+ *
+ * agentwire runs as shipped, from the compiled `dist/` (`npm run bench`
+ * builds first), as the reference stack runs as its published JavaScript:
+ * run through tsx, every function would carry esbuild's keepNames wrapper,
+ * which costs memory and time the package does not.
  */
 
 import { fromBinary } from "@bufbuild/protobuf";
-import { createAgentClient, createSession, type Session } from "agentwire";
-import { AgentResponseSchema, ContentChunk_ChunkType } from "agentwire/schema";
-import { encodeContentRequest } from "../src/session/content-encoder.js";
+import type * as Agentwire from "agentwire";
+import type { Session } from "agentwire";
+import type * as Schema from "agentwire/schema";
+import type * as ContentEncoder from "../src/session/content-encoder.js";
+
+const dist = (path: string) => new URL(`../dist/src/${path}`, import.meta.url).href;
+const { createAgentClient, createSession } = (await import(dist("index.js"))) as typeof Agentwire;
+const { AgentResponseSchema, ContentChunk_ChunkType } = (await import(
+  dist("schema/index.js")
+)) as typeof Schema;
+const { encodeContentRequest } = (await import(
+  dist("session/content-encoder.js")
+)) as typeof ContentEncoder;
+
 import {
   benchSystemPrompt,
   conversationId,

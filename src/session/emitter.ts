@@ -25,7 +25,8 @@ export class Emitter<M extends { [K in keyof M]: unknown[] }> {
     if (list === undefined) return;
     const i = list.indexOf(listener);
     if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) delete this.listeners[event];
+    // Assigning undefined rather than deleting keeps the object in fast mode.
+    if (list.length === 0) this.listeners[event] = undefined;
   }
 
   /** Whether `event` has a listener. */
@@ -48,6 +49,6 @@ export class Emitter<M extends { [K in keyof M]: unknown[] }> {
 
   /** Removes every listener. */
   clear(): void {
-    for (const key of Object.keys(this.listeners)) delete this.listeners[key as keyof M];
+    for (const key of Object.keys(this.listeners)) this.listeners[key as keyof M] = undefined;
   }
 }

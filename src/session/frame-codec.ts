@@ -36,8 +36,8 @@ export function joinEnvelopes(frames: readonly EnvelopePayload[], totalBytes: nu
  * over `maxFrameBytes` with an AgentwireError of reason "malformed_frame".
  */
 export class EnvelopeSplitter {
-  /** Header bytes of a straddling envelope while its header is incomplete. */
-  private readonly header = new Uint8Array(envelopeHeaderBytes);
+  /** Header bytes of a straddling envelope while its header is incomplete (allocated on first need). */
+  private header: Uint8Array | undefined;
   private headerFilled = 0;
   /** A straddling envelope's payload, allocated once its length is known. */
   private partial: Uint8Array | undefined;
@@ -71,12 +71,13 @@ export class EnvelopeSplitter {
     if (this.headerFilled === 0) return 0;
     let at = 0;
     if (this.partial === undefined) {
+      const header = this.header as Uint8Array;
       const take = Math.min(envelopeHeaderBytes - this.headerFilled, chunk.byteLength);
-      this.header.set(chunk.subarray(0, take), this.headerFilled);
+      header.set(chunk.subarray(0, take), this.headerFilled);
       this.headerFilled += take;
       at = take;
       if (this.headerFilled < envelopeHeaderBytes) return at;
-      this.partial = new Uint8Array(this.readHeader(this.header, 0));
+      this.partial = new Uint8Array(this.readHeader(header, 0));
       this.partialFilled = 0;
     }
     const partial = this.partial;
@@ -97,12 +98,12 @@ export class EnvelopeSplitter {
   private keepStraddling(chunk: Uint8Array, at: number): void {
     const rest = chunk.byteLength - at;
     if (rest < envelopeHeaderBytes) {
+      this.header ??= new Uint8Array(envelopeHeaderBytes);
       this.header.set(chunk.subarray(at), 0);
       this.headerFilled = rest;
       return;
     }
     const len = this.readHeader(chunk, at);
-    this.header.set(chunk.subarray(at, at + envelopeHeaderBytes), 0);
     this.headerFilled = envelopeHeaderBytes;
     this.partial = new Uint8Array(len);
     this.partial.set(chunk.subarray(at + envelopeHeaderBytes), 0);

@@ -7,7 +7,7 @@ import {
   validateTrailer,
 } from "@connectrpc/connect/protocol-grpc";
 import type { AgentClient } from "../client/agent-client.js";
-import { backoffDelayMs, delay } from "../client/backoff.js";
+import { backoffDelayMs } from "../client/backoff.js";
 import { AgentwireError, abortedError, sessionClosedError } from "../client/errors.js";
 import { isRetryable } from "../client/retry.js";
 import type { SidecarConnection } from "../client/transport.js";
@@ -124,6 +124,9 @@ export function createSession(
 }
 
 const maxTrackedTurns = 4096;
+/** The request headers of every conversation stream: the same for all, so built once. */
+const conversationHeader = requestHeader(true, undefined, undefined);
+const emptyHeaders = new Headers();
 const turnKey = (conversationId: string, responseId: string) => `${conversationId}\0${responseId}`;
 
 class ConversationSession implements Session {
@@ -135,11 +138,18 @@ class ConversationSession implements Session {
     }),
   );
   private readonly queue: WriteQueue;
-  private readonly lifetime = new AbortController();
+  /** Cancels the current stream attempt (its config provider, request and reads). */
+  private streamAbort: AbortController | undefined;
+  /** Ends the backoff wait early, when the session is abandoned during it. */
+  private wakeBackoff: (() => void) | undefined;
+  /** Set once the session is abandoned: no stream may start or go on. */
+  private abandoned = false;
   private readonly url: string;
-  private readonly subscribers = new Set<InboundQueue<AgentResponse>>();
-  private readonly liveTurns = new Set<string>();
-  private readonly lostTurns = new Set<string>();
+  // Created on first use: most sessions never lose a turn, and an idle
+  // session should cost little memory.
+  private subscribers: Set<InboundQueue<AgentResponse>> | undefined;
+  private liveTurns: Set<string> | undefined;
+  private lostTurns: Set<string> | undefined;
   private config: AgentConfigSource;
   private body: OutboundBody | undefined;
   private openedAt = 0;
@@ -219,7 +229,7 @@ class ConversationSession implements Session {
     }
     const r = frame.request.value;
     const key = turnKey(r.conversationId, r.responseId);
-    if (this.lostTurns.has(key)) return Promise.reject(turnLostError(r));
+    if (this.lostTurns?.has(key)) return Promise.reject(turnLostError(r));
     const terminal =
       r.payload.case === "error" ||
       (r.payload.case === "content" && r.payload.value.type === ContentChunk_ChunkType.END);
@@ -235,7 +245,7 @@ class ConversationSession implements Session {
     if (this.closing()) return Promise.reject(this.closeError ?? sessionClosedError("send"));
     const { conversationId, responseId, traceContext } = address;
     const key = turnKey(conversationId, responseId);
-    if (this.lostTurns.has(key)) return Promise.reject(turnLostError(address));
+    if (this.lostTurns?.has(key)) return Promise.reject(turnLostError(address));
     const trace =
       traceContext === undefined
         ? undefined
@@ -279,7 +289,7 @@ class ConversationSession implements Session {
     }
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortedError("send", signal));
-    if (terminal && key !== undefined) this.liveTurns.delete(key);
+    if (terminal && key !== undefined) this.liveTurns?.delete(key);
     return new Promise<void>((resolve, reject) => {
       const write: QueuedWrite = { payload, turnKey: key, resolve, reject, cancelled: false };
       if (signal !== undefined) {
@@ -320,13 +330,14 @@ class ConversationSession implements Session {
     const signal = options?.signal;
     const onAbort = () => sub.end(abortedError("frames", signal as AbortSignal));
     const sub: InboundQueue<AgentResponse> = new InboundQueue(() => {
-      this.subscribers.delete(sub);
+      this.subscribers?.delete(sub);
       signal?.removeEventListener("abort", onAbort);
     });
     if (this.state === "closed") {
       sub.end(this.closeError);
       return sub;
     }
+    this.subscribers ??= new Set();
     this.subscribers.add(sub);
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
@@ -353,7 +364,29 @@ class ConversationSession implements Session {
 
   private abandon(): void {
     this.rejectQueued(() => this.closeError ?? sessionClosedError("send"));
-    this.lifetime.abort();
+    this.stopRunning();
+  }
+
+  /** Cancels the current stream and the backoff wait; nothing runs afterwards. */
+  private stopRunning(): void {
+    this.abandoned = true;
+    this.streamAbort?.abort();
+    this.wakeBackoff?.();
+  }
+
+  /** Waits out a backoff delay; resolves early when the session is abandoned. */
+  private backoff(delayMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeBackoff = undefined;
+        resolve();
+      }, delayMs);
+      this.wakeBackoff = () => {
+        clearTimeout(timer);
+        this.wakeBackoff = undefined;
+        resolve();
+      };
+    });
   }
 
   private closing(): boolean {
@@ -392,11 +425,7 @@ class ConversationSession implements Session {
         }
         const delayMs = backoffDelayMs(this.attempt, this.options);
         this.setState("reconnecting", { error: failure, delayMs });
-        try {
-          await delay(delayMs, this.lifetime.signal);
-        } catch {
-          break;
-        }
+        await this.backoff(delayMs);
         if (this.closing()) break;
         this.setState("connecting");
       }
@@ -408,8 +437,8 @@ class ConversationSession implements Session {
 
   private async runStream(): Promise<{ error: unknown; healthy: boolean }> {
     const abort = new AbortController();
-    const onLifetimeAbort = () => abort.abort();
-    this.lifetime.signal.addEventListener("abort", onLifetimeAbort, { once: true });
+    this.streamAbort = abort;
+    if (this.abandoned) abort.abort();
     this.openedAt = 0;
     this.gotFrame = false;
     let body: OutboundBody | undefined;
@@ -427,19 +456,13 @@ class ConversationSession implements Session {
         this.handshake(config),
       );
       this.body = body;
-      const response = await this.connection.httpClient({
-        url: this.url,
-        method: "POST",
-        header: requestHeader(true, undefined, undefined),
-        signal: abort.signal,
-        body,
-      });
-      const { foundStatus, headerError } = validateResponse(response.status, response.header);
-      if (headerError) throw headerError;
+      const response = await this.openStream(abort.signal, body);
       const splitter = new EnvelopeSplitter(this.connection.maxFrameBytes);
       for await (const chunk of response.body) splitter.push(chunk, this.onPayload);
       splitter.end();
-      if (!foundStatus) validateTrailer(response.trailer, response.header);
+      // The response headers held no status (openStream checked), so the
+      // trailers must: validate them against empty headers.
+      if (!response.trailersOnly) validateTrailer(response.trailer, emptyHeaders);
       return { error: undefined, healthy: this.healthy() };
     } catch (e) {
       return { error: e, healthy: this.healthy() };
@@ -447,8 +470,25 @@ class ConversationSession implements Session {
       body?.finish();
       if (this.body === body) this.body = undefined;
       abort.abort();
-      this.lifetime.signal.removeEventListener("abort", onLifetimeAbort);
+      if (this.streamAbort === abort) this.streamAbort = undefined;
     }
+  }
+
+  /**
+   * Starts the HTTP/2 request and checks the response headers; keeps only
+   * what the read loop needs, so an idle stream does not hold the headers.
+   */
+  private async openStream(signal: AbortSignal, body: OutboundBody) {
+    const response = await this.connection.httpClient({
+      url: this.url,
+      method: "POST",
+      header: conversationHeader,
+      signal,
+      body,
+    });
+    const { foundStatus, headerError } = validateResponse(response.status, response.header);
+    if (headerError) throw headerError;
+    return { body: response.body, trailer: response.trailer, trailersOnly: foundStatus };
   }
 
   private handshake(config: AgentConfigInit): EnvelopePayload[] {
@@ -507,10 +547,9 @@ class ConversationSession implements Session {
   private dispatch(frame: AgentResponse): void {
     const payload = frame.payload;
     if (payload.case === "incomingMessage") {
-      if (this.liveTurns.size >= maxTrackedTurns) {
-        this.liveTurns.delete(this.liveTurns.values().next().value as string);
-      }
-      this.liveTurns.add(turnKey(frame.conversationId, frame.responseId));
+      const live = (this.liveTurns ??= new Set());
+      if (live.size >= maxTrackedTurns) live.delete(live.values().next().value as string);
+      live.add(turnKey(frame.conversationId, frame.responseId));
     }
     this.events.emit("frame", frame);
     switch (payload.case) {
@@ -527,7 +566,7 @@ class ConversationSession implements Session {
         this.events.emit("audioChunk", payload.value, frame);
         break;
     }
-    for (const sub of this.subscribers) sub.push(frame);
+    if (this.subscribers !== undefined) for (const sub of this.subscribers) sub.push(frame);
   }
 
   /**
@@ -537,19 +576,21 @@ class ConversationSession implements Session {
    * of `turnsLost` learn which turns were lost.
    */
   private loseInFlightTurns(): void {
-    if (this.liveTurns.size === 0) return;
+    const live = this.liveTurns;
+    if (live === undefined || live.size === 0) return;
+    const lostTurns = (this.lostTurns ??= new Set());
     const lost: LostTurn[] = [];
-    for (const key of this.liveTurns) {
+    for (const key of live) {
       const [conversationId = "", responseId = ""] = key.split("\0");
       lost.push({ conversationId, responseId });
-      if (this.lostTurns.size >= maxTrackedTurns) {
-        this.lostTurns.delete(this.lostTurns.values().next().value as string);
+      if (lostTurns.size >= maxTrackedTurns) {
+        lostTurns.delete(lostTurns.values().next().value as string);
       }
-      this.lostTurns.add(key);
+      lostTurns.add(key);
     }
-    this.liveTurns.clear();
+    live.clear();
     const removed = this.queue.removeWhere(
-      (w) => w.turnKey !== undefined && this.lostTurns.has(w.turnKey),
+      (w) => w.turnKey !== undefined && lostTurns.has(w.turnKey),
     );
     for (const w of removed) {
       const [conversationId = "", responseId = ""] = (w.turnKey as string).split("\0");
@@ -575,12 +616,13 @@ class ConversationSession implements Session {
     if (this.state === "closed") return;
     if (error !== undefined) this.closeError = error;
     clearTimeout(this.drainTimer);
-    this.lifetime.abort();
+    this.stopRunning();
     this.rejectQueued(() => this.closeError ?? sessionClosedError("send"));
     this.options.signal?.removeEventListener("abort", this.onUserAbort);
     this.setState("closed", error ? { error } : {});
-    for (const sub of this.subscribers) sub.end(this.closeError);
-    this.subscribers.clear();
+    if (this.subscribers !== undefined)
+      for (const sub of this.subscribers) sub.end(this.closeError);
+    this.subscribers = undefined;
     this.events.clear();
   }
 }

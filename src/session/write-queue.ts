@@ -18,7 +18,7 @@ export interface QueuedWrite {
  * `removeWhere` (after a stream broke) walks the queue.
  */
 export class WriteQueue {
-  private ring: (QueuedWrite | undefined)[] = new Array(16);
+  private ring: (QueuedWrite | undefined)[] = new Array(4);
   private head = 0;
   private count = 0;
   private byteCount = 0;
