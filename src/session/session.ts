@@ -547,7 +547,8 @@ class ConversationSession implements Session {
   private dispatch(frame: AgentResponse): void {
     const payload = frame.payload;
     if (payload.case === "incomingMessage") {
-      const live = (this.liveTurns ??= new Set());
+      this.liveTurns ??= new Set();
+      const live = this.liveTurns;
       if (live.size >= maxTrackedTurns) live.delete(live.values().next().value as string);
       live.add(turnKey(frame.conversationId, frame.responseId));
     }
@@ -578,7 +579,8 @@ class ConversationSession implements Session {
   private loseInFlightTurns(): void {
     const live = this.liveTurns;
     if (live === undefined || live.size === 0) return;
-    const lostTurns = (this.lostTurns ??= new Set());
+    this.lostTurns ??= new Set();
+    const lostTurns = this.lostTurns;
     const lost: LostTurn[] = [];
     for (const key of live) {
       const [conversationId = "", responseId = ""] = key.split("\0");

@@ -41,7 +41,10 @@ describe("EnvelopeSplitter", () => {
 
   it("yields every payload for many random cuttings", () => {
     let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
     for (let round = 0; round < 200; round++) {
       const cuts = Array.from(
         { length: 1 + Math.floor(random() * 12) },
