@@ -65,12 +65,17 @@ let pos = 0;
  * input), several times faster for the incoming user message.
  */
 export function decodeAgentResponse(bytes: Uint8Array): AgentResponse {
-  const fast = bytes.length < bad ? readFrame(bytes) : undefined;
-  return fast ?? fromBinary(AgentResponseSchema, bytes);
+  return decodeAgentResponseFast(bytes) ?? fromBinary(AgentResponseSchema, bytes);
 }
 
-/** Reads a whole frame, or returns undefined when the frame needs `fromBinary`. */
-function readFrame(bytes: Uint8Array): AgentResponse | undefined {
+/**
+ * The fast reader alone: the decoded frame, or undefined when the frame
+ * needs `fromBinary` (unknown fields, a repeated message field, unusual or
+ * malformed encoding). Exported so tests and diagnostics can see which frames
+ * take the fast path; use {@link decodeAgentResponse} to decode.
+ */
+export function decodeAgentResponseFast(bytes: Uint8Array): AgentResponse | undefined {
+  if (bytes.length >= bad) return undefined;
   buf = bytes;
   pos = 0;
   const end = bytes.length;
