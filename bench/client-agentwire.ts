@@ -2,7 +2,8 @@
  * The agentwire side of every scenario, written the way an agent uses the
  * library: one client per sidecar, `createSession` per stream, `sendContent`
  * for the reply's DELTAs (what a Turn's `write` uses) and the `message` event
- * for user messages. The codec scenario measures the same encoder.
+ * for user messages. The codec scenario measures the same encoder and the
+ * session's decoder.
  *
  * agentwire runs as shipped, from the compiled `dist/` (`npm run bench`
  * builds first), as the reference stack runs as its published JavaScript:
@@ -10,20 +11,21 @@
  * which costs memory and time the package does not.
  */
 
-import { fromBinary } from "@bufbuild/protobuf";
 import type * as Agentwire from "agentwire";
 import type { Session } from "agentwire";
 import type * as Schema from "agentwire/schema";
 import type * as ContentEncoder from "../src/session/content-encoder.js";
+import type * as ResponseDecoder from "../src/session/response-decoder.js";
 
 const dist = (path: string) => new URL(`../dist/src/${path}`, import.meta.url).href;
 const { createAgentClient, createSession } = (await import(dist("index.js"))) as typeof Agentwire;
-const { AgentResponseSchema, ContentChunk_ChunkType } = (await import(
-  dist("schema/index.js")
-)) as typeof Schema;
+const { ContentChunk_ChunkType } = (await import(dist("schema/index.js"))) as typeof Schema;
 const { encodeContentRequest } = (await import(
   dist("session/content-encoder.js")
 )) as typeof ContentEncoder;
+const { decodeAgentResponse } = (await import(
+  dist("session/response-decoder.js")
+)) as typeof ResponseDecoder;
 
 import {
   benchSystemPrompt,
@@ -132,7 +134,7 @@ export function createAgentwireBenchClient(port: number): BenchClient {
       const encode = () =>
         encodeContentRequest(conversationId, responseId, ContentChunk_ChunkType.DELTA, deltaText)
           .byteLength;
-      const decode = () => fromBinary(AgentResponseSchema, userMessageBytes).conversationId.length;
+      const decode = () => decodeAgentResponse(userMessageBytes).conversationId.length;
       opsPerSecond(durationMs / 4, encode);
       opsPerSecond(durationMs / 4, decode);
       return {

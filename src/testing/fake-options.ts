@@ -1,4 +1,5 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import { defaultMaxFrameBytes } from "../client/agent-client.js";
 import type { UserSchema } from "../schema/index.js";
 
 /** Options of `createFakeSidecar`. */
@@ -24,7 +25,7 @@ export function resolveFakeSidecarOptions(
 ): ResolvedFakeSidecarOptions {
   return {
     timeoutMs: options.timeoutMs ?? 5000,
-    maxFrameBytes: options.maxFrameBytes ?? 4 * 1024 * 1024,
+    maxFrameBytes: options.maxFrameBytes ?? defaultMaxFrameBytes,
     platform: options.platform ?? "web",
     user: options.user ?? { id: "anonymous", username: "Anonymous User" },
     version: options.version ?? "agentwire-fake",

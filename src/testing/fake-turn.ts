@@ -147,6 +147,11 @@ export function frameKind(frame: AgentResponse): string {
   return p.case ?? "empty";
 }
 
+/** Names the frames of a list, for failure messages. */
+export function describeFrames(frames: readonly AgentResponse[]): string {
+  return frames.map((f) => `${f.conversationId}/${f.responseId}:${frameKind(f)}`).join(", ");
+}
+
 function describeKinds(kinds: string[]): string {
   return kinds.length === 0 ? "none" : kinds.join(", ");
 }

@@ -5,6 +5,7 @@ import type {
   UniversalHandler,
 } from "@connectrpc/connect/protocol";
 import { createTransport } from "@connectrpc/connect/protocol-grpc";
+import { defaultMaxFrameBytes } from "../client/agent-client.js";
 import type { SidecarConnection } from "../client/transport.js";
 
 /** Options of `createInMemoryConnection`. */
@@ -25,7 +26,7 @@ export function createInMemoryConnection(
   routes: (router: ConnectRouter) => void,
   options: InMemoryConnectionOptions = {},
 ): SidecarConnection {
-  const maxFrameBytes = options.maxFrameBytes ?? 4 * 1024 * 1024;
+  const maxFrameBytes = options.maxFrameBytes ?? defaultMaxFrameBytes;
   const baseUrl = options.baseUrl ?? "http://in-memory.agentwire";
   const router = createConnectRouter({
     grpc: true,

@@ -13,7 +13,7 @@ export type {
   ResolvedFakeSidecarOptions,
 } from "./fake-options.js";
 export { resolveFakeSidecarOptions } from "./fake-options.js";
-export { createFakeSidecar, describeFrames } from "./fake-sidecar.js";
+export { createFakeSidecar } from "./fake-sidecar.js";
 export type {
   AgentResponseFrameInit,
   FakeAudioSend,
@@ -27,7 +27,7 @@ export type {
   WaitUntilOptions,
 } from "./fake-sidecar-types.js";
 export type { FakeTurn, FakeTurnState } from "./fake-turn.js";
-export { frameKind } from "./fake-turn.js";
+export { describeFrames, frameKind } from "./fake-turn.js";
 export type { InMemoryConnectionOptions } from "./in-memory-connection.js";
 export { createInMemoryConnection } from "./in-memory-connection.js";
 export type { WaitOptions } from "./waiters.js";

@@ -1,0 +1,181 @@
+import { clone, create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampNow } from "@bufbuild/protobuf/wkt";
+import {
+  AgentResponseSchema,
+  AudioEncoding,
+  type AudioStreamConfigSchema,
+  type MessageReactionSchema,
+  MessageSchema,
+  PlatformContext_EventKind,
+  PlatformContextSchema,
+  PlatformFeedbackSchema,
+  StreamControl_Action,
+  UserSchema,
+} from "../schema/index.js";
+import type { FakeLedger } from "./fake-ledger.js";
+import type { ResolvedFakeSidecarOptions } from "./fake-options.js";
+import type {
+  AgentResponseFrameInit,
+  FakeAudioSend,
+  FakeSidecar,
+  FeedbackTarget,
+  MessageInit,
+  RenderableAnswer,
+  SendAudioOptions,
+  SendMessageOptions,
+} from "./fake-sidecar-types.js";
+import type { FakeTurn } from "./fake-turn.js";
+
+/** The FakeSidecar methods that push user events to the agent. */
+export type FakeSidecarDrivers = Pick<
+  FakeSidecar,
+  | "sendMessage"
+  | "stop"
+  | "react"
+  | "answerRenderable"
+  | "sendFeedback"
+  | "sendAudio"
+  | "sendFrame"
+  | "disconnect"
+>;
+
+/**
+ * The drivers of a fake sidecar: each builds the frames a deployed sidecar
+ * would send for a user event (filling in ids, user, platform and timestamps
+ * the test left out) and queues them on the registered agent stream.
+ */
+export class FakeDrivers implements FakeSidecarDrivers {
+  constructor(
+    private readonly ledger: FakeLedger,
+    private readonly options: ResolvedFakeSidecarOptions,
+  ) {}
+
+  sendMessage(message: string | MessageInit, options: SendMessageOptions = {}): FakeTurn {
+    const stream = this.ledger.requireAgent("sendMessage");
+    const built = clone(
+      MessageSchema,
+      create(MessageSchema, typeof message === "string" ? { content: message } : message),
+    );
+    built.id ||= crypto.randomUUID();
+    built.conversationId =
+      options.conversationId ?? (built.conversationId || this.ledger.newConversationId());
+    built.platform ||= this.options.platform;
+    built.timestamp ??= timestampNow();
+    built.user ??= create(UserSchema, this.options.user);
+    built.platformContext ??= create(PlatformContextSchema, {
+      messageId: built.id,
+      channelId: built.conversationId,
+      eventKind: PlatformContext_EventKind.DM,
+    });
+    const turn = this.ledger.startTurn(built, stream);
+    stream.send(
+      create(AgentResponseSchema, {
+        conversationId: built.conversationId,
+        responseId: built.id,
+        payload: { case: "incomingMessage", value: built },
+      }),
+    );
+    return turn;
+  }
+
+  stop(conversationId: string, reason = "", target?: FeedbackTarget): void {
+    const responseId = this.ledger.targetResponseId(conversationId, target);
+    const turn = this.ledger.turnById(responseId);
+    this.sendFeedback({
+      conversationId,
+      responseId,
+      feedback: { case: "streamControl", value: { action: StreamControl_Action.STOP, reason } },
+    });
+    if (turn !== undefined) turn.stopped = true;
+  }
+
+  react(
+    conversationId: string,
+    reaction: MessageInitShape<typeof MessageReactionSchema>,
+    target?: FeedbackTarget,
+  ): void {
+    this.sendFeedback({
+      conversationId,
+      responseId: this.ledger.targetResponseId(conversationId, target),
+      feedback: { case: "reaction", value: { added: true, ...reaction } },
+    });
+  }
+
+  answerRenderable(conversationId: string, renderableId: string, answer: RenderableAnswer): void {
+    const asked = this.ledger
+      .framesOf(conversationId)
+      .find((f) => f.payload.case === "renderable" && f.payload.value.id === renderableId);
+    const responseId =
+      answer.responseId ?? asked?.responseId ?? this.ledger.targetResponseId(conversationId);
+    this.sendFeedback({
+      conversationId,
+      responseId,
+      feedback: {
+        case: "renderableResponse",
+        value: {
+          id: renderableId,
+          action: answer.action,
+          contentJson: answer.contentJson ?? "",
+          text: answer.text ?? "",
+        },
+      },
+    });
+  }
+
+  sendFeedback(feedback: MessageInitShape<typeof PlatformFeedbackSchema>): void {
+    const stream = this.ledger.requireAgent("sendFeedback");
+    const value = clone(PlatformFeedbackSchema, create(PlatformFeedbackSchema, feedback));
+    value.timestamp ??= timestampNow();
+    value.user ??= create(UserSchema, this.options.user);
+    stream.send(
+      create(AgentResponseSchema, {
+        conversationId: value.conversationId,
+        responseId: value.responseId,
+        payload: { case: "feedback", value },
+      }),
+    );
+  }
+
+  sendAudio(
+    conversationId: string,
+    chunks: readonly Uint8Array[],
+    config: MessageInitShape<typeof AudioStreamConfigSchema> = {},
+    options: SendAudioOptions = {},
+  ): FakeAudioSend {
+    const stream = this.ledger.requireAgent("sendAudio");
+    const placeholder = options.placeholder
+      ? this.sendMessage("[audio]", { conversationId })
+      : undefined;
+    const responseId = options.responseId ?? crypto.randomUUID();
+    const frame = (payload: AgentResponseFrameInit["payload"]) =>
+      stream.send(create(AgentResponseSchema, { conversationId, responseId, payload }));
+    frame({
+      case: "audioConfig",
+      value: {
+        encoding: AudioEncoding.WEBM_OPUS,
+        sampleRate: 48_000,
+        channels: 1,
+        source: this.options.platform,
+        ...config,
+        conversationId,
+      },
+    });
+    const doneOnLast = options.doneOnLastChunk === true && chunks.length > 0;
+    chunks.forEach((data, i) => {
+      const done = doneOnLast && i === chunks.length - 1;
+      frame({ case: "audioChunk", value: { data, sequence: BigInt(i + 1), done } });
+    });
+    if (!doneOnLast) {
+      frame({ case: "audioChunk", value: { sequence: BigInt(chunks.length + 1), done: true } });
+    }
+    return { conversationId, responseId, placeholder };
+  }
+
+  sendFrame(frame: AgentResponseFrameInit): void {
+    this.ledger.requireAgent("sendFrame").send(create(AgentResponseSchema, frame));
+  }
+
+  disconnect(): void {
+    this.ledger.failStreams("the fake sidecar dropped the agent's stream");
+  }
+}
