@@ -7,6 +7,8 @@
  * faster than `create` + `toBinary` for a typical token.
  */
 
+import { envelopeHeaderBytes } from "./frame-codec.js";
+
 /** The trace context fields the encoder writes. */
 export interface ContentTrace {
   /** W3C traceparent. */
@@ -39,6 +41,23 @@ export function encodeContentRequest(
   text: string,
   trace?: ContentTrace,
 ): Uint8Array {
+  return encodeContentEnvelope(conversationId, responseId, type, text, trace).subarray(
+    envelopeHeaderBytes,
+  );
+}
+
+/**
+ * Encodes a content chunk reply as a complete gRPC envelope (the 5-byte
+ * header, then the ConversationRequest bytes), so a frame written alone goes
+ * to the transport without another buffer or copy.
+ */
+export function encodeContentEnvelope(
+  conversationId: string,
+  responseId: string,
+  type: number,
+  text: string,
+  trace?: ContentTrace,
+): Buffer {
   const convLen = Buffer.byteLength(conversationId);
   const respLen = Buffer.byteLength(responseId);
   const textLen = Buffer.byteLength(text);
@@ -58,8 +77,11 @@ export function encodeContentRequest(
     varintSize(chunkLen) +
     chunkLen +
     (traceLen < 0 ? 0 : 1 + varintSize(traceLen) + traceLen);
-  const out = Buffer.allocUnsafe(1 + varintSize(responseLen) + responseLen);
-  let at = 0;
+  const requestLen = 1 + varintSize(responseLen) + responseLen;
+  const out = Buffer.allocUnsafe(envelopeHeaderBytes + requestLen);
+  out[0] = 0;
+  out.writeUInt32BE(requestLen, 1);
+  let at = envelopeHeaderBytes;
   out[at++] = tagAgentResponse;
   at = writeVarint(out, at, responseLen);
   at = writeString(out, at, tagConversationId, conversationId, convLen);

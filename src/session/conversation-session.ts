@@ -17,7 +17,7 @@ import {
   ContentChunk_ChunkType,
   ConversationRequestSchema,
 } from "../schema/index.js";
-import { encodeContentRequest } from "./content-encoder.js";
+import { encodeContentEnvelope } from "./content-encoder.js";
 import { Emitter, type Listener } from "./emitter.js";
 import { type EnvelopePayload, EnvelopeSplitter, envelopeHeaderBytes } from "./frame-codec.js";
 import { InboundQueue } from "./inbound-queue.js";
@@ -174,8 +174,9 @@ export class ConversationSession implements Session {
             traceparent: traceContext.traceparent ?? "",
             tracestate: traceContext.tracestate ?? "",
           };
-    const payload = encodeContentRequest(conversationId, responseId, type, text, trace);
-    return this.enqueue(payload, key, type === ContentChunk_ChunkType.END, options);
+    const envelope = encodeContentEnvelope(conversationId, responseId, type, text, trace);
+    const payload = envelope.subarray(envelopeHeaderBytes);
+    return this.enqueue(payload, key, type === ContentChunk_ChunkType.END, options, envelope);
   }
 
   /**
@@ -188,6 +189,7 @@ export class ConversationSession implements Session {
     key: string | undefined,
     terminal: boolean,
     options: SendOptions | undefined,
+    envelope?: Uint8Array,
   ): Promise<void> {
     const frameBytes = payload.byteLength + envelopeHeaderBytes;
     if (frameBytes > this.connection.maxFrameBytes) {
@@ -212,7 +214,14 @@ export class ConversationSession implements Session {
     if (signal?.aborted) return Promise.reject(abortedError("send", signal));
     if (terminal && key !== undefined) this.turns.ended(key);
     return new Promise<void>((resolve, reject) => {
-      const write: QueuedWrite = { payload, turnKey: key, resolve, reject, cancelled: false };
+      const write: QueuedWrite = {
+        payload,
+        envelope,
+        turnKey: key,
+        resolve,
+        reject,
+        cancelled: false,
+      };
       if (signal !== undefined) {
         const onAbort = () => {
           write.cancelled = true;

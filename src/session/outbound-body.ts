@@ -77,6 +77,15 @@ export class OutboundBody implements AsyncIterableIterator<Uint8Array> {
   private take(): IteratorResult<Uint8Array> | undefined {
     if (this.finished) return { value: undefined, done: true };
     const { queue, maxBatchBytes } = this.source;
+    // The common case of a paced token stream: one frame, already enveloped.
+    if (this.handshake === undefined && queue.length === 1) {
+      const lone = queue.peek() as QueuedWrite;
+      if (lone.envelope !== undefined && !lone.cancelled) {
+        queue.shift();
+        lone.resolve();
+        return { value: lone.envelope, done: false };
+      }
+    }
     const batch: EnvelopePayload[] = this.handshake ?? [];
     let bytes = 0;
     for (const h of batch) bytes += h.payload.byteLength;

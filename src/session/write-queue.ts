@@ -2,6 +2,8 @@
 export interface QueuedWrite {
   /** The frame's protobuf bytes, encoded once when it was sent. */
   readonly payload: Uint8Array;
+  /** The whole envelope (header and payload) when the encoder made one: a lone frame is written as is. */
+  readonly envelope?: Uint8Array | undefined;
   /** The turn the frame belongs to (`conversationId \0 responseId`), for reply frames. */
   readonly turnKey: string | undefined;
   /** Settles the writer's promise: handed to the transport. */

@@ -56,6 +56,22 @@ describe("the outbound body", () => {
     expect(log).toHaveLength(11);
   });
 
+  it("hands a lone, already enveloped frame over as is, and joins it like any other in a batch", async () => {
+    const log: string[] = [];
+    const queue = new WriteQueue(100, 1 << 20);
+    const { b } = body(queue);
+    await b.next();
+    const envelope = new Uint8Array([0, 0, 0, 0, 2, 5, 6]);
+    queue.push({ ...write([5, 6], log, "lone"), envelope });
+    expect((await b.next()).value).toBe(envelope);
+    queue.push({ ...write([5, 6], log, "first"), envelope });
+    queue.push(write([7], log, "second"));
+    expect(Array.from((await b.next()).value as Uint8Array)).toEqual([
+      0, 0, 0, 0, 2, 5, 6, 0, 0, 0, 0, 1, 7,
+    ]);
+    expect(log).toEqual(["lone resolved", "first resolved", "second resolved"]);
+  });
+
   it("splits a backlog at maxBatchBytes but always writes at least one frame", async () => {
     const log: string[] = [];
     const queue = new WriteQueue(100, 1 << 20);
