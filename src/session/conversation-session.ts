@@ -18,6 +18,7 @@ import {
   ConversationRequestSchema,
 } from "../schema/index.js";
 import { encodeContentEnvelope } from "./content-encoder.js";
+import { runDirectStream } from "./direct-stream.js";
 import { Emitter, type Listener } from "./emitter.js";
 import { type EnvelopePayload, EnvelopeSplitter, envelopeHeaderBytes } from "./frame-codec.js";
 import { InboundQueue } from "./inbound-queue.js";
@@ -67,6 +68,7 @@ export class ConversationSession implements Session {
   /** Set once the session is abandoned: no stream may start or go on. */
   private abandoned = false;
   private readonly url: string;
+  private readonly path: string;
   // Created on first use: most sessions never lose a turn, and an idle
   // session should cost little memory.
   private subscribers: Set<InboundQueue<AgentResponse>> | undefined;
@@ -91,6 +93,7 @@ export class ConversationSession implements Session {
   ) {
     this.queue = new WriteQueue(options.maxBufferFrames, options.maxBufferBytes);
     this.url = createMethodUrl(connection.baseUrl, AgentMessaging.method.processConversation);
+    this.path = new URL(this.url).pathname;
     this.config = options.config;
     options.signal?.addEventListener("abort", this.onUserAbort, { once: true });
     this.done = this.run();
@@ -387,13 +390,13 @@ export class ConversationSession implements Session {
         this.handshake(config),
       );
       this.body = body;
-      const response = await this.openStream(abort.signal, body);
       const splitter = new EnvelopeSplitter(this.connection.maxFrameBytes);
-      for await (const chunk of response.body) splitter.push(chunk, this.onPayload);
-      splitter.end();
-      // The response headers held no status (openStream checked), so the
-      // trailers must: validate them against empty headers.
-      if (!response.trailersOnly) validateTrailer(response.trailer, emptyHeaders);
+      const http2 = this.connection.http2;
+      if (http2 !== undefined) {
+        await runDirectStream(http2, this.path, abort.signal, body, splitter, this.onPayload);
+      } else {
+        await this.runUniversalStream(abort.signal, body, splitter);
+      }
       return { error: undefined, healthy: this.healthy() };
     } catch (e) {
       return { error: e, healthy: this.healthy() };
@@ -403,6 +406,24 @@ export class ConversationSession implements Session {
       abort.abort();
       if (this.streamAbort === abort) this.streamAbort = undefined;
     }
+  }
+
+  /**
+   * Runs one stream over a universal HTTP client (the testing kit's in-memory
+   * connection): the body is pulled as an async iterable, the response read
+   * the same way.
+   */
+  private async runUniversalStream(
+    signal: AbortSignal,
+    body: OutboundBody,
+    splitter: EnvelopeSplitter,
+  ): Promise<void> {
+    const response = await this.openStream(signal, body);
+    for await (const chunk of response.body) splitter.push(chunk, this.onPayload);
+    splitter.end();
+    // The response headers held no status (openStream checked), so the
+    // trailers must: validate them against empty headers.
+    if (!response.trailersOnly) validateTrailer(response.trailer, emptyHeaders);
   }
 
   /**

@@ -33,8 +33,18 @@ export class OutboundBody implements AsyncIterableIterator<Uint8Array> {
     this.handshake = handshake;
   }
 
-  /** Tells a waiting pull that frames were queued, or that draining began. */
+  /**
+   * Set by a writer that pushes instead of pulling (the direct HTTP/2
+   * stream): called when `take` may have something new.
+   */
+  onReady: (() => void) | undefined;
+
+  /** Tells a waiting pull (or the pushing writer) that frames were queued, or that draining began. */
   wake(): void {
+    if (this.onReady !== undefined) {
+      this.onReady();
+      return;
+    }
     const waiter = this.waiter;
     if (waiter === undefined) return;
     const result = this.take();
@@ -73,8 +83,8 @@ export class OutboundBody implements AsyncIterableIterator<Uint8Array> {
     return this;
   }
 
-  /** The next write, or undefined when there is nothing to write yet. */
-  private take(): IteratorResult<Uint8Array> | undefined {
+  /** The next write (done: the body ended), or undefined when there is nothing to write yet. */
+  take(): IteratorResult<Uint8Array> | undefined {
     if (this.finished) return { value: undefined, done: true };
     const { queue, maxBatchBytes } = this.source;
     // The common case of a paced token stream: one frame, already enveloped.
