@@ -1,11 +1,10 @@
-import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { type AgentwireError, match } from "agentwire";
 import { AgentResponseSchema } from "agentwire/schema";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectAgent } from "../helpers/agent.js";
+import { answerWithBytes, startRawSidecar } from "../helpers/raw-sidecar.js";
 import { type ScriptableSidecar, startScriptableSidecar } from "../helpers/scriptable-sidecar.js";
 import { Inbox } from "../helpers/step.js";
 
@@ -107,37 +106,6 @@ describe("frames from the sidecar", () => {
   });
 });
 
-/** A raw HTTP/2 server that answers ProcessConversation with `body` bytes, then trailers OK. */
-async function rawSidecar(body: () => Uint8Array) {
-  let streams = 0;
-  const server = http2.createServer();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (s) => {
-    sessions.add(s);
-    s.on("close", () => sessions.delete(s));
-  });
-  server.on("stream", (stream) => {
-    streams++;
-    stream.on("error", () => {});
-    stream.respond(
-      { ":status": 200, "content-type": "application/grpc+proto" },
-      { waitForTrailers: true },
-    );
-    stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
-    stream.end(body());
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    streams: () => streams,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sessions) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
-
 function envelope(payload: Uint8Array, declaredLength = payload.byteLength): Uint8Array {
   const out = Buffer.alloc(5 + payload.byteLength);
   out.writeUInt32BE(declaredLength, 1);
@@ -180,7 +148,7 @@ describe("malformed input from the sidecar", () => {
   ];
   for (const c of cases) {
     it(`${c.name}: a typed error, then a clean reconnect, never a crash`, async () => {
-      const raw = await rawSidecar(c.body);
+      const raw = await startRawSidecar(answerWithBytes(c.body));
       const agent = connectAgent(raw.address, { maxAttempts: 2 });
       const errors: AgentwireError[] = [];
       agent.session.on("error", (e) => errors.push(e));

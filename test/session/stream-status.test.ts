@@ -1,38 +1,13 @@
 import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
 import { Code } from "@connectrpc/connect";
 import type { AgentwireError } from "agentwire";
 import { describe, expect, it } from "vitest";
 import { connectAgent } from "../helpers/agent.js";
+import { startRawSidecar } from "../helpers/raw-sidecar.js";
 
 // What a sidecar can answer besides frames, each turned into a typed error
 // with the code gRPC's HTTP/2 mapping gives it, and retried only when that
 // code is retryable.
-
-async function rawSidecar(answer: (stream: http2.ServerHttp2Stream) => void) {
-  let streams = 0;
-  const server = http2.createServer();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on("session", (s) => {
-    sessions.add(s);
-    s.on("close", () => sessions.delete(s));
-  });
-  server.on("stream", (stream) => {
-    streams++;
-    stream.on("error", () => {});
-    answer(stream);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    streams: () => streams,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sessions) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
 
 const cases: {
   name: string;
@@ -91,7 +66,7 @@ const cases: {
 describe("what the sidecar answers instead of frames", () => {
   for (const c of cases) {
     it(`${c.name}: ${Code[c.code]}${c.retried ? ", retried" : ", not retried"}`, async () => {
-      const raw = await rawSidecar(c.answer);
+      const raw = await startRawSidecar(c.answer);
       const agent = connectAgent(raw.address, { maxAttempts: 2 });
       const errors: AgentwireError[] = [];
       agent.session.on("error", (e) => errors.push(e));
