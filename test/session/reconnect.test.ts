@@ -87,6 +87,9 @@ describe("reconnecting", () => {
     const agent = connectAgent(sidecar.address, { maxAttempts: 3 });
     const write = agent.session.respond(reply("queued"));
     const ready = agent.session.ready();
+    // Both reject while the test waits for "closed"; the assertions come after.
+    write.catch(() => {});
+    ready.catch(() => {});
     const frames = agent.session.frames();
     const closed = await agent.reach("closed");
     expect(closed.error?.reason).toBe("gave_up");
