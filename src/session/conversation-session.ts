@@ -1,11 +1,6 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { createMethodUrl } from "@connectrpc/connect/protocol";
-import {
-  requestHeader,
-  validateResponse,
-  validateTrailer,
-} from "@connectrpc/connect/protocol-grpc";
 import { backoffDelayMs } from "../client/backoff.js";
 import { AgentwireError, abortedError, sessionClosedError } from "../client/errors.js";
 import { isRetryable } from "../client/retry.js";
@@ -20,7 +15,8 @@ import {
 import { encodeContentEnvelope } from "./content-encoder.js";
 import { runDirectStream } from "./direct-stream.js";
 import { Emitter, type Listener } from "./emitter.js";
-import { type EnvelopePayload, EnvelopeSplitter, envelopeHeaderBytes } from "./frame-codec.js";
+import { EnvelopeSplitter, envelopeHeaderBytes } from "./frame-codec.js";
+import { handshakeFrames } from "./handshake.js";
 import { InboundQueue } from "./inbound-queue.js";
 import { OutboundBody } from "./outbound-body.js";
 import { decodeAgentResponse } from "./response-decoder.js";
@@ -42,11 +38,8 @@ import type {
   SessionStateChange,
 } from "./session-types.js";
 import { TurnTracker, turnKey, turnLostError } from "./turn-tracker.js";
+import { runUniversalStream } from "./universal-stream.js";
 import { type QueuedWrite, WriteQueue } from "./write-queue.js";
-
-/** The request headers of every conversation stream: the same for all, so built once. */
-const conversationHeader = requestHeader(true, undefined, undefined);
-const emptyHeaders = new Headers();
 
 /**
  * The Session implementation: a state machine over one conversation stream
@@ -387,7 +380,7 @@ export class ConversationSession implements Session {
           draining: () => this.state === "closing",
           handshakeWritten: () => this.opened(),
         },
-        this.handshake(config),
+        handshakeFrames(config, this.options.legacyRegistration),
       );
       this.body = body;
       const splitter = new EnvelopeSplitter(this.connection.maxFrameBytes);
@@ -395,7 +388,15 @@ export class ConversationSession implements Session {
       if (http2 !== undefined) {
         await runDirectStream(http2, this.path, abort.signal, body, splitter, this.onPayload);
       } else {
-        await this.runUniversalStream(abort.signal, body, splitter);
+        const { httpClient } = this.connection;
+        await runUniversalStream(
+          httpClient,
+          this.url,
+          abort.signal,
+          body,
+          splitter,
+          this.onPayload,
+        );
       }
       return { error: undefined, healthy: this.healthy() };
     } catch (e) {
@@ -406,66 +407,6 @@ export class ConversationSession implements Session {
       abort.abort();
       if (this.streamAbort === abort) this.streamAbort = undefined;
     }
-  }
-
-  /**
-   * Runs one stream over a universal HTTP client (the testing kit's in-memory
-   * connection): the body is pulled as an async iterable, the response read
-   * the same way.
-   */
-  private async runUniversalStream(
-    signal: AbortSignal,
-    body: OutboundBody,
-    splitter: EnvelopeSplitter,
-  ): Promise<void> {
-    const response = await this.openStream(signal, body);
-    for await (const chunk of response.body) splitter.push(chunk, this.onPayload);
-    splitter.end();
-    // The response headers held no status (openStream checked), so the
-    // trailers must: validate them against empty headers.
-    if (!response.trailersOnly) validateTrailer(response.trailer, emptyHeaders);
-  }
-
-  /**
-   * Starts the HTTP/2 request and checks the response headers; keeps only
-   * what the read loop needs, so an idle stream does not hold the headers.
-   */
-  private async openStream(signal: AbortSignal, body: OutboundBody) {
-    const response = await this.connection.httpClient({
-      url: this.url,
-      method: "POST",
-      header: conversationHeader,
-      signal,
-      body,
-    });
-    const { foundStatus, headerError } = validateResponse(response.status, response.header);
-    if (headerError) throw headerError;
-    return { body: response.body, trailer: response.trailer, trailersOnly: foundStatus };
-  }
-
-  private handshake(config: AgentConfigInit): EnvelopePayload[] {
-    const frames: EnvelopePayload[] = [
-      {
-        payload: toBinary(
-          ConversationRequestSchema,
-          create(ConversationRequestSchema, { request: { case: "agentConfig", value: config } }),
-        ),
-      },
-    ];
-    if (this.options.legacyRegistration) {
-      const registration = create(ConversationRequestSchema, {
-        request: {
-          case: "message",
-          value: {
-            id: crypto.randomUUID(),
-            conversationId: "agent-registration",
-            platform: "grpc",
-          },
-        },
-      });
-      frames.push({ payload: toBinary(ConversationRequestSchema, registration) });
-    }
-    return frames;
   }
 
   private healthy(): boolean {
