@@ -1,19 +1,6 @@
-/**
- * The agent side of the dev sidecar: every `ProcessConversation` stream an
- * agent opens, which one is *the* agent stream, the stored `AgentConfig`, and
- * serialised writes to it (spec "Registration and the stream", items 1–8).
- *
- * @module
- */
-import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  type AgentConfig,
-  type AgentResponse,
-  AgentResponseSchema,
-  ContentChunk_ChunkType,
-  type ConversationRequest,
-} from "../schema/index.js";
+import type { AgentConfig, AgentResponse, ConversationRequest } from "../schema/index.js";
+import { agentFrameEffect } from "./agent-frames.js";
 import { createAsyncQueue } from "./async-queue.js";
 
 /** What the link reports to the rest of the sidecar. */
@@ -64,44 +51,28 @@ export function createAgentLink(hooks: AgentLinkHooks): AgentLink {
   const log = (line: string) => hooks.onLog?.(line);
 
   function handle(stream: StreamState, request: ConversationRequest): void {
-    const req = request.request;
-    if (!stream.registered) {
-      // Spec item 1: the first frame only registers the stream; a non-config
-      // first frame is consumed and lost.
-      stream.registered = true;
-      active = stream;
-      for (const wake of connectWaiters) wake();
-      connectWaiters.clear();
-      if (req.case === "agentConfig") config = req.value;
-      log(
-        req.case === "agentConfig"
-          ? `agent stream #${stream.id} registered`
-          : `agent stream #${stream.id} registered; its first frame (${req.case ?? "empty"}) was not an agent_config and was dropped`,
-      );
-      return;
-    }
-    switch (req.case) {
-      case "agentConfig":
-        config = req.value;
-        return;
-      case "agentResponse":
-        hooks.onFrame(req.value);
-        return;
-      case "message":
-        // Spec item 4: any Message from the agent becomes an END content chunk.
-        hooks.onFrame(
-          create(AgentResponseSchema, {
-            conversationId: req.value.conversationId,
-            responseId: req.value.id,
-            payload: {
-              case: "content",
-              value: { type: ContentChunk_ChunkType.END, content: req.value.content },
-            },
-          }),
+    const effect = agentFrameEffect(request, !stream.registered);
+    switch (effect.kind) {
+      case "register":
+        stream.registered = true;
+        active = stream;
+        for (const wake of connectWaiters) wake();
+        connectWaiters.clear();
+        if (effect.config) config = effect.config;
+        log(
+          effect.dropped === undefined
+            ? `agent stream #${stream.id} registered`
+            : `agent stream #${stream.id} registered; its first frame (${effect.dropped}) was not an agent_config and was dropped`,
         );
         return;
-      default:
-        return; // feedback and audio from the agent carry no meaning here
+      case "config":
+        config = effect.config;
+        return;
+      case "reply":
+        hooks.onFrame(effect.frame);
+        return;
+      case "ignored":
+        return;
     }
   }
 

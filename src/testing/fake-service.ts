@@ -1,16 +1,14 @@
-import { create } from "@bufbuild/protobuf";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
 import {
   AgentMessaging,
   type AgentResponse,
-  AgentResponseSchema,
-  ContentChunk_ChunkType,
   type ConversationMetadataRequest,
   type ConversationRequest,
   HealthCheckResponse_Status,
   type ThreadHistoryRequest,
 } from "../schema/index.js";
+import { agentFrameEffect } from "../sidecar/agent-frames.js";
 import type { FakeLedger } from "./fake-ledger.js";
 import type { ResolvedFakeSidecarOptions } from "./fake-options.js";
 import type { FakeAgentStream } from "./fake-stream.js";
@@ -134,41 +132,34 @@ function onRequest(
   ledger.waiters.check();
 }
 
-/** The first frame registers a stream if it is an agent_config; later frames of registered streams are replies or config updates. */
+/**
+ * Applies a frame from an agent as a deployed sidecar does (the rules are
+ * the dev sidecar's, `agentFrameEffect`): the first frame registers the
+ * stream, later frames of registered streams are replies or config updates.
+ */
 function handleRequest(
   ledger: FakeLedger,
   stream: FakeAgentStream,
   request: ConversationRequest,
 ): void {
-  const r = request.request;
-  if (!stream.sawFirstFrame) {
-    stream.sawFirstFrame = true;
-    if (r.case === "agentConfig") {
+  const first = !stream.sawFirstFrame;
+  stream.sawFirstFrame = true;
+  if (!first && !stream.registered) return;
+  const effect = agentFrameEffect(request, first);
+  switch (effect.kind) {
+    case "register":
       stream.registered = true;
       ledger.active = stream;
-      ledger.agentConfig = r.value;
+      if (effect.config) ledger.agentConfig = effect.config;
       ledger.registrations++;
-    }
-    return;
-  }
-  if (!stream.registered) return;
-  switch (r.case) {
-    case "agentConfig":
-      ledger.agentConfig = r.value;
       break;
-    case "agentResponse":
-      ledger.recordReply(r.value);
+    case "config":
+      ledger.agentConfig = effect.config;
       break;
-    case "message":
-      ledger.recordReply(
-        create(AgentResponseSchema, {
-          conversationId: r.value.conversationId,
-          payload: {
-            case: "content",
-            value: { type: ContentChunk_ChunkType.END, content: r.value.content },
-          },
-        }),
-      );
+    case "reply":
+      ledger.recordReply(effect.frame);
+      break;
+    case "ignored":
       break;
   }
 }

@@ -1,6 +1,6 @@
 import { createClient } from "@connectrpc/connect";
 import { AgentMessaging, ContentChunk_ChunkType, type ConversationRequest } from "agentwire/schema";
-import { createFakeSidecar, type FakeSidecar, FakeSidecarError } from "agentwire/testing";
+import { createFakeSidecar, type FakeSidecar } from "agentwire/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { deferred } from "../helpers/step.js";
 import { type Mode, startAgent } from "./agent-harness.js";
@@ -31,9 +31,10 @@ describe.each<Mode>(["memory", "port"])("the fake sidecar's stream rules (%s)", 
     await agent.dispose();
   });
 
-  it("drops a stream whose first frame is not agent_config", async () => {
+  it("registers a stream on any first frame, but keeps only an agent_config: a non-config first frame is lost", async () => {
     const agent = await startAgent(fake, mode);
     await fake.waitForAgent();
+    const configBefore = fake.agentConfig?.systemPrompt;
     agent.session.close({ mode: "abandon" });
     await agent.reach("closed");
     const gone = deferred<void>();
@@ -70,9 +71,13 @@ describe.each<Mode>(["memory", "port"])("the fake sidecar's stream rules (%s)", 
     await sent.promise;
     await fake.waitUntil(() => fake.received.at(-1)?.request.case === "message");
     expect(fake.openStreams).toBe(1);
-    expect(fake.connected).toBe(false);
-    expect(fake.registrations).toBe(1);
-    expect(() => fake.sendMessage("lost")).toThrow(FakeSidecarError);
+    expect(fake.connected).toBe(true);
+    expect(fake.registrations).toBe(2);
+    expect(fake.agentConfig?.systemPrompt).toBe(configBefore);
+    // The first frame was consumed by the registration: it is no reply.
+    expect(
+      fake.frames.some((f) => f.payload.case === "content" && f.payload.value.content === "first"),
+    ).toBe(false);
     abort.abort();
     gone.resolve();
     await call;
