@@ -2,14 +2,16 @@
  * The echo agent: a complete agentwire agent in a few lines. It answers a
  * message with "echo: <message>", streamed word by word, and "count N" with
  * the numbers 1 to N, one every 20 ms, stopping at once when the user
- * presses stop. It waits for its sidecar, survives sidecar restarts, and
- * exits cleanly on Ctrl-C.
+ * presses stop; a voice message is answered with its size and type. It
+ * waits for its sidecar, survives sidecar restarts, and exits cleanly on
+ * Ctrl-C.
  *
  *   GRPC_SERVER_ADDR=localhost:9090 npx tsx examples/echo-agent.ts
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import {
+  type AudioInput,
   createAgentClient,
   createSession,
   type ServeHandle,
@@ -52,6 +54,12 @@ async function reply(turn: Turn): Promise<void> {
   }
 }
 
+/** Answers a voice message with what arrived (a real agent would transcribe it). */
+async function hear(turn: Turn, input: AudioInput): Promise<string> {
+  const audio = await input.collect({ signal: turn.signal });
+  return `echo: heard ${audio.byteLength} bytes of ${input.filetype ?? "unknown"} audio`;
+}
+
 /** Starts the echo agent; the dev sidecar and tests run it in-process. */
 export function startEchoAgent(options: EchoAgentOptions = {}): EchoAgent {
   const stop = new AbortController();
@@ -67,7 +75,7 @@ export function startEchoAgent(options: EchoAgentOptions = {}): EchoAgent {
       signal,
     });
     session.on("state", ({ state }) => options.log?.(`echo agent: ${state}`));
-    served = serve(session, { message: reply });
+    served = serve(session, { message: reply, audio: hear });
     await session.ready({ signal });
   })();
   ready.catch(() => {});

@@ -51,6 +51,9 @@ export const PAGE_HTML = `<!doctype html>
     <form class="composer" id="composer" autocomplete="off">
       <label class="visually-hidden" for="input">Message</label>
       <textarea id="input" rows="1" placeholder="Message your agent…" autofocus></textarea>
+      <button type="button" class="mic" id="mic" aria-label="Record a voice message" aria-pressed="false" title="Record a voice message" hidden>
+        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path d="M12 14a3 3 0 0 0 3-3V6a3 3 0 0 0-6 0v5a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-3.1A7 7 0 0 0 19 11h-2z" fill="currentColor"/></svg>
+      </button>
       <button type="submit" class="send" id="send" aria-label="Send message" title="Send (Enter)">
         <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path d="M4 12l16-8-6 16-2.5-6.5L4 12z" fill="currentColor"/></svg>
       </button>

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { AUDIO_SCRIPT } from "./page-audio.js";
 import { FORM_SCRIPT } from "./page-form.js";
 import { STREAM_SCRIPT } from "./page-stream.js";
 
@@ -201,27 +202,43 @@ const MAIN_SCRIPT = `
     input.focus();
   }
 
-  async function send(text) {
-    text = (text || "").trim();
-    if (!text || state.running) return;
+  // Opens the conversation (created with this title when there is none) and
+  // its stream, shows the user's bubble, and waits for the reply.
+  async function beginTurn(title, bubble) {
     if (!state.current) {
       var created = await (await post("/api/conversations")).json();
       state.current = created.conversation_id;
-      state.conversations.unshift({ id: state.current, title: text.slice(0, 48), created_at: created.created_at });
+      state.conversations.unshift({ id: state.current, title: title.slice(0, 48), created_at: created.created_at });
       save();
       renderList();
-      titleEl.textContent = text.slice(0, 48);
+      titleEl.textContent = title.slice(0, 48);
       state.stream = openStream(state.current, dispatch);
     }
     if (!state.stream) state.stream = openStream(state.current, dispatch);
     await state.stream.ready;
     clearChips();
-    userBubble(text);
-    state.lastUser = text;
+    userBubble(bubble);
     setRunning(true);
     startReply();
     scroll(true);
-    var res = await post(convPath("/messages"), { content: text });
+  }
+
+  async function send(text) {
+    text = (text || "").trim();
+    if (!text || state.running) return;
+    await beginTurn(text, text);
+    state.lastUser = text;
+    afterPost(await post(convPath("/messages"), { content: text }));
+  }
+
+  async function sendVoice(blob, seconds) {
+    if (state.running) return;
+    await beginTurn("Voice message", "Voice message \u00B7 " + seconds.toFixed(1) + " s");
+    var headers = { "content-type": blob.type || "audio/webm" };
+    afterPost(await fetch(convPath("/audio"), { method: "POST", headers: headers, body: blob }));
+  }
+
+  function afterPost(res) {
     if (res.ok) return;
     endReply();
     setRunning(false);
@@ -265,6 +282,7 @@ const MAIN_SCRIPT = `
   });
   input.addEventListener("input", autosize);
   stopBtn.addEventListener("click", stop);
+  createVoiceRecorder($("mic"), sendVoice);
   $("new-chat").addEventListener("click", newChat);
   renderList();
   pollHealth();
@@ -274,4 +292,4 @@ const MAIN_SCRIPT = `
 `;
 
 /** The script served at `/chat.js`: the form builder, the SSE reader, then the chat. */
-export const PAGE_SCRIPT = `${FORM_SCRIPT}\n${STREAM_SCRIPT}\n${MAIN_SCRIPT}`;
+export const PAGE_SCRIPT = `${FORM_SCRIPT}\n${STREAM_SCRIPT}\n${AUDIO_SCRIPT}\n${MAIN_SCRIPT}`;

@@ -138,6 +138,13 @@ kbd { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; border: 1px sol
 }
 .send:disabled { opacity: .4; cursor: default; }
 .stop { background: var(--text); color: var(--panel); }
+.mic {
+  width: 36px; height: 36px; border-radius: 12px; border: 1px solid var(--border); display: grid;
+  place-items: center; cursor: pointer; background: transparent; color: var(--muted); flex: none;
+}
+.mic:hover { color: var(--text); }
+.mic[data-recording="true"] { background: #dc2626; border-color: #dc2626; color: #fff; animation: pulse 1.2s infinite; }
+.mic[data-error="true"] { opacity: .4; }
 @keyframes blink { 50% { opacity: 0; } }
 @keyframes pulse { 50% { opacity: .3; } }
 @keyframes bounce { 0%, 60%, 100% { transform: translateY(0); opacity: .5; } 30% { transform: translateY(-4px); opacity: 1; } }

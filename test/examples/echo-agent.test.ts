@@ -1,4 +1,5 @@
-import { createFakeSidecar, type FakeSidecar } from "agentwire/testing";
+import { AudioEncoding } from "agentwire/schema";
+import { createFakeSidecar, type FakeSidecar, type FakeTurn } from "agentwire/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type EchoAgent, startEchoAgent } from "../../examples/echo-agent.js";
 
@@ -26,6 +27,18 @@ describe("the echo agent", () => {
     expect(kinds.at(-1)).toBe("content:END");
     expect(kinds.filter((k) => k === "content:DELTA").length).toBeGreaterThan(3);
     expect(turn.frames.every((f) => f.responseId === turn.responseId)).toBe(true);
+  });
+
+  it("answers a voice message with the size and type of the audio it heard", async () => {
+    const sent = fake.sendAudio(
+      "voice-conversation",
+      [new Uint8Array(1000), new Uint8Array(500)],
+      { encoding: AudioEncoding.WEBM_OPUS, sampleRate: 48000, channels: 1 },
+      { placeholder: true },
+    );
+    const turn = await (sent.placeholder as FakeTurn).ended();
+    expect(turn.text()).toBe("echo: heard 1500 bytes of webm audio");
+    expect(turn.kinds().at(-1)).toBe("content:END");
   });
 
   it("counts to N", async () => {

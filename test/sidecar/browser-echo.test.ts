@@ -18,7 +18,14 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: "/usr/bin/chromium",
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      // A fake microphone, allowed without a prompt, for the voice test.
+      "--use-fake-ui-for-media-stream",
+      "--use-fake-device-for-media-stream",
+    ],
   });
 }, 60_000);
 
@@ -56,6 +63,29 @@ describe("the chat page with the echo agent", () => {
     expect(await counting.textContent()).toBe(stoppedAt);
     mkdirSync("test-results", { recursive: true });
     await page.screenshot({ path: "test-results/chat-echo.png" });
+    await page.close();
+  });
+
+  it("records a voice message from the microphone and shows the agent's answer", async () => {
+    const page = await browser.newPage({ viewport: { width: 1180, height: 760 } });
+    await page.goto(h.sidecar.webUrl);
+    await page.locator("#agent-state .agent-label", { hasText: "Agent connected" }).waitFor();
+    const mic = page.locator("#mic");
+    await mic.waitFor({ state: "visible" });
+    await mic.click();
+    await page.locator('#mic[data-recording="true"]').waitFor();
+    // Recording goes on until some audio was captured, then the second click sends it.
+    await page.waitForFunction(
+      () => Number(document.getElementById("mic")?.dataset.bytes ?? 0) > 0,
+    );
+    await mic.click();
+    await page.locator(".row.user .bubble", { hasText: "Voice message" }).waitFor();
+    const answer = page.locator(".row.agent .bubble", {
+      hasText: /^echo: heard \d+ bytes of webm audio$/,
+    });
+    await answer.waitFor();
+    expect(await page.locator('#mic[data-recording="false"]').count()).toBe(1);
+    await page.screenshot({ path: "test-results/chat-voice.png" });
     await page.close();
   });
 });

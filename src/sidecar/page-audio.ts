@@ -1,0 +1,57 @@
+/**
+ * The chat page's voice recorder, served as part of `/chat.js`: a button
+ * that records from the microphone with MediaRecorder (WebM/Opus where the
+ * browser has it) and hands the recording to the page, which posts it to
+ * the sidecar's audio ingest. Hidden where the browser cannot record.
+ *
+ * @module
+ */
+
+/** Defines `createVoiceRecorder(button, onRecorded)` for the main script. */
+export const AUDIO_SCRIPT = `
+function createVoiceRecorder(button, onRecorded) {
+  if (!window.MediaRecorder || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    button.hidden = true;
+    return;
+  }
+  button.hidden = false;
+  var recorder = null;
+  var chunks = [];
+  var startedAt = 0;
+  function setRecording(on) {
+    button.dataset.recording = String(on);
+    button.setAttribute("aria-pressed", String(on));
+    button.title = on ? "Stop recording and send" : "Record a voice message";
+  }
+  button.addEventListener("click", async function () {
+    if (recorder) { recorder.stop(); return; }
+    var stream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    } catch (e) {
+      button.dataset.error = "true";
+      button.title = "The microphone is not available: " + e.message;
+      return;
+    }
+    var type = MediaRecorder.isTypeSupported("audio/webm;codecs=opus") ? "audio/webm;codecs=opus" : "";
+    recorder = new MediaRecorder(stream, type ? { mimeType: type } : undefined);
+    chunks = [];
+    startedAt = performance.now();
+    recorder.ondataavailable = function (ev) {
+      if (ev.data.size === 0) return;
+      chunks.push(ev.data);
+      button.dataset.bytes = String(chunks.reduce(function (n, c) { return n + c.size; }, 0));
+    };
+    recorder.onstop = function () {
+      stream.getTracks().forEach(function (t) { t.stop(); });
+      var blob = new Blob(chunks, { type: recorder.mimeType || "audio/webm" });
+      var seconds = (performance.now() - startedAt) / 1000;
+      recorder = null;
+      setRecording(false);
+      if (blob.size > 0) onRecorded(blob, seconds);
+    };
+    recorder.start(250);
+    setRecording(true);
+  });
+}
+`;
