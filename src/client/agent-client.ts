@@ -19,6 +19,9 @@ import { type WaitForReadyOptions, waitForReady } from "./wait-for-ready.js";
 /** The sidecar's frame limit in each direction: 4 MiB. */
 export const defaultMaxFrameBytes = 4 * 1024 * 1024;
 
+/** The shortest keepalive ping interval a deployed sidecar tolerates: 5 minutes. */
+const minPingIntervalMs = 5 * 60 * 1000;
+
 /** Options of `createAgentClient`. */
 export interface AgentClientOptions {
   /** `host:port` or `http://host:port`; defaults to `GRPC_SERVER_ADDR`, then `localhost:9090`. */
@@ -81,11 +84,24 @@ export interface AgentClient {
 /** Creates a client of the sidecar at `options.address` over plaintext HTTP/2 gRPC. */
 export function createAgentClient(options: AgentClientOptions = {}): AgentClient {
   const defaultTimeoutMs = options.timeoutMs ?? 10_000;
+  assertArgument(
+    Number.isFinite(defaultTimeoutMs) && defaultTimeoutMs >= 0,
+    `createAgentClient: timeoutMs must be a finite number of at least 0, got ${defaultTimeoutMs}`,
+  );
+  const maxFrameBytes = options.maxFrameBytes ?? defaultMaxFrameBytes;
+  assertArgument(
+    Number.isInteger(maxFrameBytes) && maxFrameBytes >= 1024 && maxFrameBytes <= 2 ** 31 - 1,
+    `createAgentClient: maxFrameBytes must be a whole number from 1024 to 2^31-1, got ${maxFrameBytes}`,
+  );
+  assertArgument(
+    options.pingIntervalMs === undefined || options.pingIntervalMs >= minPingIntervalMs,
+    `createAgentClient: pingIntervalMs must be at least ${minPingIntervalMs} (5 minutes): a sidecar closes connections that ping more often (too_many_pings), got ${options.pingIntervalMs}`,
+  );
   const connection =
     options.connection ??
     createSidecarConnection({
       baseUrl: resolveSidecarUrl(options.address),
-      maxFrameBytes: options.maxFrameBytes ?? defaultMaxFrameBytes,
+      maxFrameBytes,
       pingIntervalMs: options.pingIntervalMs,
     });
   const baseUrl = connection.baseUrl;

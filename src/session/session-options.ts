@@ -1,5 +1,6 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { Code } from "@connectrpc/connect";
+import { assertArgument } from "../client/errors.js";
 import { defaultRetryableCodes } from "../client/retry.js";
 import type { AgentConfig, AgentConfigSchema } from "../schema/index.js";
 
@@ -55,9 +56,17 @@ export type ResolvedSessionOptions = Required<Omit<SessionOptions, "signal">> & 
   signal: AbortSignal | undefined;
 };
 
-/** Fills in the defaults of SessionOptions; the only place they are decided. */
+/**
+ * Fills in the defaults of SessionOptions, the only place they are decided,
+ * and checks every value: a bad one throws an AgentwireError of reason
+ * "invalid_argument" that names the option.
+ */
 export function resolveSessionOptions(options: SessionOptions): ResolvedSessionOptions {
-  return {
+  assertArgument(
+    options.config !== undefined && options.config !== null,
+    "createSession: the config option is required (an AgentConfig or a function returning one)",
+  );
+  const resolved: ResolvedSessionOptions = {
     config: options.config,
     signal: options.signal,
     initialDelayMs: options.initialDelayMs ?? 50,
@@ -71,4 +80,33 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     legacyRegistration: options.legacyRegistration ?? false,
     drainTimeoutMs: options.drainTimeoutMs ?? 5000,
   };
+  const { initialDelayMs, maxDelayMs } = resolved;
+  for (const name of [
+    "initialDelayMs",
+    "maxDelayMs",
+    "healthyAfterMs",
+    "drainTimeoutMs",
+  ] as const) {
+    assertNumber(name, resolved[name], 0);
+  }
+  for (const name of [
+    "maxAttempts",
+    "maxBufferFrames",
+    "maxBufferBytes",
+    "maxBatchBytes",
+  ] as const) {
+    assertNumber(name, resolved[name], 1);
+  }
+  assertArgument(
+    maxDelayMs >= initialDelayMs,
+    `createSession: maxDelayMs (${maxDelayMs}) must not be below initialDelayMs (${initialDelayMs})`,
+  );
+  return resolved;
+}
+
+function assertNumber(name: string, value: number, min: number): void {
+  assertArgument(
+    typeof value === "number" && !Number.isNaN(value) && value >= min,
+    `createSession: ${name} must be a number of at least ${min}, got ${String(value)}`,
+  );
 }
