@@ -78,6 +78,8 @@ export class TurnImpl implements Turn {
   private readonly attachments: ResponseAttachment[] = [];
   private readonly renders = new RenderWaiters();
   private started = false;
+  /** The options of every send of this turn: its signal withdraws queued frames on abort. */
+  private sendOptions: { signal: AbortSignal } | undefined;
   private lastStatus: [StatusUpdate_Status, string, string] = [
     StatusUpdate_Status.THINKING,
     "",
@@ -269,14 +271,17 @@ export class TurnImpl implements Turn {
     } else {
       this.armKeepAlive();
     }
-    const options = { signal: this.signal };
+    // A token is one frame: its promise is the session's own, with nothing added.
+    if (frames.length === 1) return this.sendOne(frames[0] as OutgoingFrame);
+    return Promise.all(frames.map((f) => this.sendOne(f))).then(() => {});
+  }
+
+  private sendOne(frame: OutgoingFrame): Promise<void> {
     const session = this.host.session;
-    const sent = frames.map((f) =>
-      "chunk" in f
-        ? session.sendContent(this.address, f.chunk, f.text, options)
-        : session.send(f, options),
-    );
-    return Promise.all(sent).then(() => {});
+    this.sendOptions ??= { signal: this.signal };
+    return "chunk" in frame
+      ? session.sendContent(this.address, frame.chunk, frame.text, this.sendOptions)
+      : session.send(frame, this.sendOptions);
   }
 
   private end(renderError: unknown): void {
