@@ -6,6 +6,7 @@ import {
 } from "agentwire/schema";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/harness.js";
+import { delta, START } from "./support/payloads.js";
 
 let h: Harness;
 beforeEach(async () => {
@@ -14,10 +15,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.stop();
 });
-
-const START = { case: "content", value: { type: ContentChunk_ChunkType.START } } as const;
-const delta = (content: string) =>
-  ({ case: "content", value: { type: ContentChunk_ChunkType.DELTA, content } }) as const;
 
 describe("cancel, disconnect, resume, idle", () => {
   it("cancel answers 204, finishes, closes SSE, sends STOP and drops content until START", async () => {

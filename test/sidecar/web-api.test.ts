@@ -7,6 +7,7 @@ import {
 } from "agentwire/schema";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./support/harness.js";
+import { delta, START } from "./support/payloads.js";
 
 let h: Harness;
 beforeEach(async () => {
@@ -15,10 +16,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await h.stop();
 });
-
-const START = { case: "content", value: { type: ContentChunk_ChunkType.START } } as const;
-const delta = (content: string) =>
-  ({ case: "content", value: { type: ContentChunk_ChunkType.DELTA, content } }) as const;
 
 describe("conversations and messages", () => {
   it("creates a conversation with an id and a timestamp", async () => {
