@@ -28,7 +28,17 @@ export type AgentwireErrorReason =
   /** A deadline passed before the operation completed. */
   | "timeout"
   /** An RPC failed; `code` carries the gRPC status. */
-  | "rpc_failed";
+  | "rpc_failed"
+  /** The thing named (a thread, an agent) does not exist or is not visible to the caller. */
+  | "not_found"
+  /** The caller's proven identity does not allow the operation (e.g. acting as another agent). */
+  | "forbidden"
+  /** The caller presented no credential, or one the server does not know. */
+  | "unauthenticated"
+  /** The input is over a configured size or count limit; nothing was stored. */
+  | "too_large"
+  /** The server or its store cannot take the operation now; nothing was changed. */
+  | "unavailable";
 
 /**
  * The one error type agentwire throws: a ConnectError (so `code`, `metadata`
