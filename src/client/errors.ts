@@ -68,13 +68,15 @@ export class AgentwireError extends ConnectError {
 
   /**
    * Converts anything thrown at a boundary into an AgentwireError; an existing
-   * one is returned unchanged, a ConnectError keeps its code and message.
+   * one is returned unchanged, a ConnectError keeps its code, message,
+   * metadata and details.
    */
   static convert(error: unknown, reason: AgentwireErrorReason = "rpc_failed"): AgentwireError {
     if (error instanceof AgentwireError) return error;
     const ce = ConnectError.from(error);
     const out = new AgentwireError(reason, ce.rawMessage, ce.code, error);
     for (const [k, v] of ce.metadata) out.metadata.append(k, v);
+    out.details = ce.details;
     return out;
   }
 }

@@ -1,14 +1,10 @@
-import { type ClientHttp2Stream, constants } from "node:http2";
+import { type ClientHttp2Stream, constants, type IncomingHttpHeaders } from "node:http2";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import { abortedError } from "../client/errors.js";
 import type { EnvelopeSplitter } from "./frame-codec.js";
-import {
-  errorFromGrpcStatus,
-  errorFromResetCode,
-  errorFromResponseHeaders,
-  errorFromTransport,
-} from "./h2-status.js";
+import { errorFromResetCode, errorFromTransport, headersFromNode } from "./h2-status.js";
 import type { OutboundBody } from "./outbound-body.js";
+import { checkResponseHeaders, checkTrailers } from "./stream-status.js";
 
 /** The request headers of every conversation stream (gRPC over HTTP/2, binary protobuf). */
 const requestHeaders = {
@@ -42,8 +38,8 @@ export async function runDirectStream(
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     let writing = false;
-    let responseHeaders: Record<string, unknown> | undefined;
-    let trailers: Record<string, unknown> | undefined;
+    let trailersOnly = false;
+    let trailers: IncomingHttpHeaders | undefined;
 
     const settle = (error: unknown) => {
       if (settled) return;
@@ -71,10 +67,22 @@ export async function runDirectStream(
       });
     };
 
+    /** The stream's outcome from its trailers: undefined for OK, the error otherwise. */
+    const endError = (): unknown => {
+      try {
+        checkTrailers(headersFromNode(trailers), trailersOnly);
+        return undefined;
+      } catch (e) {
+        return e;
+      }
+    };
+
     stream.on("response", (headers) => {
-      const error = errorFromResponseHeaders(headers);
-      if (error) return settle(error);
-      if (headers["grpc-status"] !== undefined) responseHeaders = headers; // trailers-only
+      try {
+        trailersOnly = checkResponseHeaders(Number(headers[":status"]), headersFromNode(headers));
+      } catch (e) {
+        settle(e);
+      }
     });
     stream.on("data", (chunk: Buffer) => {
       sessionManager.notifyResponseByteRead(stream);
@@ -93,12 +101,10 @@ export async function runDirectStream(
       } catch (e) {
         return settle(e);
       }
-      settle(errorFromGrpcStatus(trailers ?? responseHeaders));
+      settle(endError());
     });
     stream.on("close", () => {
-      settle(
-        errorFromResetCode(stream.rstCode) ?? errorFromGrpcStatus(trailers ?? responseHeaders),
-      );
+      settle(errorFromResetCode(stream.rstCode) ?? endError());
     });
     stream.on("error", (e) => {
       // A reset stream reports its code too: that says more than the error.

@@ -1,10 +1,10 @@
-import { constants } from "node:http2";
+import { constants, type IncomingHttpHeaders } from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /**
- * How the direct HTTP/2 conversation stream turns what node:http2 reports
- * (errors, RST_STREAM codes, HTTP and gRPC statuses) into ConnectErrors,
- * following gRPC's HTTP/2 mapping.
+ * What only HTTP/2 reports, as ConnectErrors: transport errors and the
+ * RST_STREAM codes (gRPC's HTTP/2 mapping), and node:http2's header objects
+ * as fetch Headers. The gRPC status itself is read by `stream-status.ts`.
  */
 
 const transportFailures = new Set([
@@ -23,8 +23,16 @@ const transportFailures = new Set([
   "ERR_HTTP2_STREAM_ERROR",
 ]);
 
-/** Converts an error node:http2 raised; a lost connection becomes UNAVAILABLE. */
+/** How node:http2 names the code of a reset stream in its ERR_HTTP2_STREAM_ERROR. */
+const resetCodeName = /error code (NGHTTP2_[A-Z_0-9]+|\d+)$/;
+
+/**
+ * Converts an error node:http2 raised: a stream reset becomes the error of
+ * its RST_STREAM code, a lost connection UNAVAILABLE; a ConnectError stays as it is.
+ */
 export function errorFromTransport(reason: unknown): ConnectError {
+  const reset = errorFromStreamReset(reason);
+  if (reset !== undefined) return reset;
   if (reason instanceof ConnectError) return reason;
   for (let e: unknown = reason; e instanceof Error; e = e.cause) {
     const code = (e as { code?: unknown }).code;
@@ -39,6 +47,22 @@ export function errorFromTransport(reason: unknown): ConnectError {
     }
   }
   return ConnectError.from(reason, Code.Internal);
+}
+
+/**
+ * The error of the stream reset that `reason` reports, also when wrapped in
+ * a ConnectError (Connect's universal client reports a reset as INTERNAL
+ * whatever its code); undefined when it reports none.
+ */
+export function errorFromStreamReset(reason: unknown): ConnectError | undefined {
+  for (let e: unknown = reason; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code !== "ERR_HTTP2_STREAM_ERROR") continue;
+    const name = resetCodeName.exec(e.message)?.[1];
+    if (name === undefined) return undefined;
+    const code = /^\d+$/.test(name) ? Number(name) : (constants as Record<string, unknown>)[name];
+    return typeof code === "number" ? errorFromResetCode(code) : undefined;
+  }
+  return undefined;
 }
 
 /** The error of a stream reset with `rstCode`, or undefined for a clean close. */
@@ -61,67 +85,14 @@ export function errorFromResetCode(rstCode: number): ConnectError | undefined {
   }
 }
 
-/** The code of an HTTP status that is not 200, as gRPC maps it. */
-function codeFromHttpStatus(status: number): Code {
-  switch (status) {
-    case 400:
-      return Code.Internal;
-    case 401:
-      return Code.Unauthenticated;
-    case 403:
-      return Code.PermissionDenied;
-    case 404:
-      return Code.Unimplemented;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return Code.Unavailable;
-    default:
-      return Code.Unknown;
+/** node:http2's response headers or trailers as fetch Headers, without the pseudo-headers. */
+export function headersFromNode(headers: IncomingHttpHeaders | undefined): Headers {
+  const out = new Headers();
+  if (headers === undefined) return out;
+  for (const [key, value] of Object.entries(headers)) {
+    if (value === undefined || key.startsWith(":")) continue;
+    if (Array.isArray(value)) for (const v of value) out.append(key, v);
+    else out.append(key, String(value));
   }
-}
-
-/** Checks the response headers; returns the error they announce, if any. */
-export function errorFromResponseHeaders(
-  headers: Record<string, unknown>,
-): ConnectError | undefined {
-  const status = Number(headers[":status"]);
-  if (status !== 200) {
-    return new ConnectError(`the sidecar answered HTTP ${status}`, codeFromHttpStatus(status));
-  }
-  const type = String(headers["content-type"] ?? "");
-  if (!/^application\/grpc(\+proto)?(;|$)/.test(type)) {
-    return new ConnectError(
-      `the sidecar answered content-type ${JSON.stringify(type)}, not gRPC`,
-      Code.Unknown,
-    );
-  }
-  return undefined;
-}
-
-/**
- * The outcome a gRPC status header pair announces: undefined for OK, an
- * error otherwise; a missing status is an error too.
- */
-export function errorFromGrpcStatus(
-  headers: Record<string, unknown> | undefined,
-): ConnectError | undefined {
-  const raw = headers?.["grpc-status"];
-  if (raw === undefined) {
-    return new ConnectError("the sidecar ended the stream without a gRPC status", Code.Internal);
-  }
-  const code = Number(raw);
-  if (code === 0) return undefined;
-  const encoded = headers?.["grpc-message"];
-  let message = "";
-  if (typeof encoded === "string") {
-    try {
-      message = decodeURIComponent(encoded);
-    } catch {
-      message = encoded;
-    }
-  }
-  const known = Number.isInteger(code) && code > 0 && code <= 16;
-  return new ConnectError(message, known ? (code as Code) : Code.Unknown);
+  return out;
 }

@@ -1,16 +1,12 @@
 import type { UniversalClientFn } from "@connectrpc/connect/protocol";
-import {
-  requestHeader,
-  validateResponse,
-  validateTrailer,
-} from "@connectrpc/connect/protocol-grpc";
+import { requestHeader } from "@connectrpc/connect/protocol-grpc";
 import type { EnvelopeSplitter } from "./frame-codec.js";
+import { errorFromStreamReset } from "./h2-status.js";
 import type { OutboundBody } from "./outbound-body.js";
+import { checkResponseHeaders, checkTrailers } from "./stream-status.js";
 
 /** The request headers of every conversation stream: the same for all, so built once. */
 const conversationHeader = requestHeader(true, undefined, undefined);
-/** Checked trailers carry the status; the response headers had none. */
-const emptyHeaders = new Headers();
 
 /**
  * Runs one conversation stream over a universal HTTP client: the path of
@@ -27,10 +23,14 @@ export async function runUniversalStream(
   splitter: EnvelopeSplitter,
   onPayload: (payload: Uint8Array) => void,
 ): Promise<void> {
-  const response = await open(httpClient, url, signal, body);
-  for await (const chunk of response.body) splitter.push(chunk, onPayload);
-  splitter.end();
-  if (!response.trailersOnly) validateTrailer(response.trailer, emptyHeaders);
+  try {
+    const response = await open(httpClient, url, signal, body);
+    for await (const chunk of response.body) splitter.push(chunk, onPayload);
+    splitter.end();
+    checkTrailers(response.trailer, response.trailersOnly);
+  } catch (e) {
+    throw errorFromStreamReset(e) ?? e;
+  }
 }
 
 /**
@@ -50,7 +50,6 @@ async function open(
     signal,
     body,
   });
-  const { foundStatus, headerError } = validateResponse(response.status, response.header);
-  if (headerError) throw headerError;
-  return { body: response.body, trailer: response.trailer, trailersOnly: foundStatus };
+  const trailersOnly = checkResponseHeaders(response.status, response.header);
+  return { body: response.body, trailer: response.trailer, trailersOnly };
 }

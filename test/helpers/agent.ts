@@ -1,4 +1,5 @@
 import {
+  type AgentClientOptions,
   createAgentClient,
   createSession,
   type Session,
@@ -7,9 +8,16 @@ import {
 } from "agentwire";
 import { Inbox } from "./step.js";
 
-/** A client and session to a test sidecar, with the session's state changes recorded. */
-export function connectAgent(address: string, options: Partial<SessionOptions> = {}) {
-  const client = createAgentClient({ address });
+/**
+ * A client and session to a test sidecar, with the session's state changes
+ * recorded; `clientOptions` (e.g. a `connection`) go to `createAgentClient`.
+ */
+export function connectAgent(
+  address: string,
+  options: Partial<SessionOptions> = {},
+  clientOptions: AgentClientOptions = {},
+) {
+  const client = createAgentClient({ address, ...clientOptions });
   const states = new Inbox<SessionStateChange>();
   const session: Session = createSession(client, {
     config: { systemPrompt: "test agent" },

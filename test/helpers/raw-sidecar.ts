@@ -1,5 +1,6 @@
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
+import { type AgentClientOptions, createAgentClient } from "agentwire";
 
 /**
  * A raw node:http2 server on 127.0.0.1 that answers every stream with
@@ -44,3 +45,18 @@ export function answerWithBytes(body: () => Uint8Array) {
     stream.end(body());
   };
 }
+
+/**
+ * The two ways a session runs its conversation stream over a real
+ * connection: "direct" writes straight on the node:http2 session, "universal"
+ * goes through Connect's universal HTTP client (the path of connections
+ * without a node:http2 session, such as the testing kit's). Each returns the
+ * client options that select it.
+ */
+export const streamPaths = {
+  direct: (): AgentClientOptions => ({}),
+  universal: (address: string): AgentClientOptions => {
+    const { http2: _, ...connection } = createAgentClient({ address }).connection;
+    return { connection };
+  },
+} as const;
