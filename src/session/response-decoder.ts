@@ -9,19 +9,33 @@
  * wire type that does not match, a message field that occurs twice, a
  * length past its message, invalid UTF-8, ...) makes it give up, and the
  * whole frame is decoded by `fromBinary(AgentResponseSchema, bytes)`, so
- * the result, and whether it throws, are always `fromBinary`'s.
+ * the result, and whether it throws, are always `fromBinary`'s. Tags are
+ * read as varints; the field numbers come from the generated descriptors
+ * (`decoder-fields.ts`), which also keep the reader in step with the schema.
  */
 import { type DescMessage, fromBinary } from "@bufbuild/protobuf";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { type Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import {
   type AgentResponse,
   AgentResponseSchema,
   type Attachment,
+  AttachmentSchema,
   type Message,
+  MessageSchema,
   type PlatformContext,
+  PlatformContextSchema,
   type TraceContext,
+  TraceContextSchema,
   type User,
+  UserSchema,
 } from "../schema/index.js";
+import {
+  type FastFieldKind,
+  type FastReaderCoverage,
+  type FastReaderOthers,
+  fastReaderMatchesSchema,
+  fieldTags,
+} from "./decoder-fields.js";
 
 /** A position past every frame the fast reader accepts: reading stops, and the frame falls back. */
 const bad = 0x7fffffff;
@@ -45,12 +59,100 @@ interface PayloadMember {
   readonly localName: string;
 }
 
+/** The payload cases other than incoming_message, by field number; `fromBinary` reads them. */
 const payloadMembers: (PayloadMember | undefined)[] = [];
 for (const field of AgentResponseSchema.fields) {
-  if (field.oneof !== undefined && field.fieldKind === "message" && field.number !== 3) {
+  if (
+    field.oneof?.localName === "payload" &&
+    field.fieldKind === "message" &&
+    field.localName !== "incomingMessage"
+  ) {
     payloadMembers[field.number] = { schema: field.message, localName: field.localName };
   }
 }
+
+const coverage: FastReaderCoverage[] = [];
+
+/**
+ * Every message type the fast reader builds, compared with its descriptor:
+ * the fields it reads, and any it does not (for the test that keeps the
+ * reader in step with the schema, and for diagnostics).
+ */
+export const fastReaderCoverage: readonly FastReaderCoverage[] = coverage;
+
+/** The tags of the fields the fast reader reads in `schema`, recording how it covers the schema. */
+function tagsOf<const S extends Record<string, FastFieldKind>>(
+  schema: DescMessage,
+  spec: S,
+  others?: FastReaderOthers,
+): { readonly [K in keyof S]: number } {
+  const { tags, coverage: covered } = fieldTags(schema, spec, others);
+  coverage.push(covered);
+  return tags;
+}
+
+const frameTags = tagsOf(
+  AgentResponseSchema,
+  {
+    conversationId: "string",
+    responseId: "string",
+    incomingMessage: { message: MessageSchema, oneof: "payload" },
+    traceContext: { message: TraceContextSchema },
+  },
+  { readByFromBinary: payloadMembers.flatMap((m) => (m ? [m.localName] : [])) },
+);
+const messageTags = tagsOf(MessageSchema, {
+  id: "string",
+  timestamp: { message: TimestampSchema },
+  platform: "string",
+  platformContext: { message: PlatformContextSchema },
+  user: { message: UserSchema },
+  content: "string",
+  attachments: { message: AttachmentSchema, repeated: true },
+  conversationId: "string",
+});
+const platformContextTags = tagsOf(PlatformContextSchema, {
+  messageId: "string",
+  channelId: "string",
+  threadId: "string",
+  channelName: "string",
+  workspaceId: "string",
+  platformData: "string map",
+  botUserId: "string",
+  eventKind: "enum",
+  threadRootId: "string",
+  userId: "string",
+});
+const userTags = tagsOf(UserSchema, {
+  id: "string",
+  username: "string",
+  avatarUrl: "string",
+  email: "string",
+  userData: "string map",
+});
+const attachmentTags = tagsOf(AttachmentSchema, {
+  type: "enum",
+  url: "string",
+  filename: "string",
+  sizeBytes: "int64",
+  mimeType: "string",
+  title: "string",
+  description: "string",
+  width: "int32",
+  height: "int32",
+  storageKey: "string",
+});
+const timestampTags = tagsOf(TimestampSchema, { seconds: "int64", nanos: "int32" });
+const traceContextTags = tagsOf(TraceContextSchema, {
+  traceparent: "string",
+  tracestate: "string",
+});
+/** The tags of a map<string, string> entry: its key is field 1, its value field 2, by the map encoding. */
+const mapEntryKeyTag = 0x0a;
+const mapEntryValueTag = 0x12;
+
+/** False when the schema has fields the fast reader would not build: every frame then takes `fromBinary`. */
+const fastReaderUsable = fastReaderMatchesSchema(coverage);
 
 const emptyBytes = new Uint8Array(0);
 
@@ -75,7 +177,7 @@ export function decodeAgentResponse(bytes: Uint8Array): AgentResponse {
  * take the fast path; use {@link decodeAgentResponse} to decode.
  */
 export function decodeAgentResponseFast(bytes: Uint8Array): AgentResponse | undefined {
-  if (bytes.length >= bad) return undefined;
+  if (bytes.length >= bad || !fastReaderUsable) return undefined;
   buf = bytes;
   pos = 0;
   const end = bytes.length;
@@ -85,15 +187,15 @@ export function decodeAgentResponseFast(bytes: Uint8Array): AgentResponse | unde
   let payloadCase: string | undefined;
   let payloadValue: unknown;
   while (pos < end) {
-    const tag = buf[pos++] as number;
+    const tag = readTag(end);
     switch (tag) {
-      case 0x0a:
+      case frameTags.conversationId:
         conversationId = readString(end);
         break;
-      case 0x12:
+      case frameTags.responseId:
         responseId = readString(end);
         break;
-      case 0x1a: {
+      case frameTags.incomingMessage: {
         if (payloadCase !== undefined) {
           pos = bad;
           break;
@@ -104,7 +206,7 @@ export function decodeAgentResponseFast(bytes: Uint8Array): AgentResponse | unde
         if (pos !== stop) pos = bad;
         break;
       }
-      case 0x7a: {
+      case frameTags.traceContext: {
         if (traceContext !== undefined) {
           pos = bad;
           break;
@@ -161,11 +263,11 @@ function readMessage(end: number): Message {
   let user: User | undefined;
   const attachments: Attachment[] = [];
   while (pos < end) {
-    switch (buf[pos++]) {
-      case 0x0a:
+    switch (readTag(end)) {
+      case messageTags.id:
         id = readString(end);
         break;
-      case 0x12: {
+      case messageTags.timestamp: {
         if (timestamp !== undefined) {
           pos = bad;
           break;
@@ -175,10 +277,10 @@ function readMessage(end: number): Message {
         if (pos !== stop) pos = bad;
         break;
       }
-      case 0x1a:
+      case messageTags.platform:
         platform = readString(end);
         break;
-      case 0x22: {
+      case messageTags.platformContext: {
         if (platformContext !== undefined) {
           pos = bad;
           break;
@@ -188,7 +290,7 @@ function readMessage(end: number): Message {
         if (pos !== stop) pos = bad;
         break;
       }
-      case 0x2a: {
+      case messageTags.user: {
         if (user !== undefined) {
           pos = bad;
           break;
@@ -198,16 +300,16 @@ function readMessage(end: number): Message {
         if (pos !== stop) pos = bad;
         break;
       }
-      case 0x32:
+      case messageTags.content:
         content = readString(end);
         break;
-      case 0x3a: {
+      case messageTags.attachments: {
         const stop = readLength(end);
         attachments.push(readAttachment(stop));
         if (pos !== stop) pos = bad;
         break;
       }
-      case 0x42:
+      case messageTags.conversationId:
         conversationId = readString(end);
         break;
       default:
@@ -240,35 +342,35 @@ function readPlatformContext(end: number): PlatformContext {
   let threadRootId = "";
   let userId = "";
   while (pos < end) {
-    switch (buf[pos++]) {
-      case 0x0a:
+    switch (readTag(end)) {
+      case platformContextTags.messageId:
         messageId = readString(end);
         break;
-      case 0x12:
+      case platformContextTags.channelId:
         channelId = readString(end);
         break;
-      case 0x1a:
+      case platformContextTags.threadId:
         threadId = readString(end);
         break;
-      case 0x22:
+      case platformContextTags.channelName:
         channelName = readString(end);
         break;
-      case 0x2a:
+      case platformContextTags.workspaceId:
         workspaceId = readString(end);
         break;
-      case 0x52:
+      case platformContextTags.platformData:
         readStringMapEntry(platformData, end);
         break;
-      case 0x62:
+      case platformContextTags.botUserId:
         botUserId = readString(end);
         break;
-      case 0x68:
+      case platformContextTags.eventKind:
         eventKind = readInt32(end);
         break;
-      case 0x72:
+      case platformContextTags.threadRootId:
         threadRootId = readString(end);
         break;
-      case 0x7a:
+      case platformContextTags.userId:
         userId = readString(end);
         break;
       default:
@@ -297,20 +399,20 @@ function readUser(end: number): User {
   let email = "";
   const userData: { [key: string]: string } = {};
   while (pos < end) {
-    switch (buf[pos++]) {
-      case 0x0a:
+    switch (readTag(end)) {
+      case userTags.id:
         id = readString(end);
         break;
-      case 0x12:
+      case userTags.username:
         username = readString(end);
         break;
-      case 0x1a:
+      case userTags.avatarUrl:
         avatarUrl = readString(end);
         break;
-      case 0x22:
+      case userTags.email:
         email = readString(end);
         break;
-      case 0x2a:
+      case userTags.userData:
         readStringMapEntry(userData, end);
         break;
       default:
@@ -332,35 +434,35 @@ function readAttachment(end: number): Attachment {
   let height = 0;
   let storageKey = "";
   while (pos < end) {
-    switch (buf[pos++]) {
-      case 0x08:
+    switch (readTag(end)) {
+      case attachmentTags.type:
         type = readInt32(end);
         break;
-      case 0x12:
+      case attachmentTags.url:
         url = readString(end);
         break;
-      case 0x1a:
+      case attachmentTags.filename:
         filename = readString(end);
         break;
-      case 0x20:
+      case attachmentTags.sizeBytes:
         sizeBytes = readInt64(end);
         break;
-      case 0x2a:
+      case attachmentTags.mimeType:
         mimeType = readString(end);
         break;
-      case 0x32:
+      case attachmentTags.title:
         title = readString(end);
         break;
-      case 0x3a:
+      case attachmentTags.description:
         description = readString(end);
         break;
-      case 0x40:
+      case attachmentTags.width:
         width = readInt32(end);
         break;
-      case 0x48:
+      case attachmentTags.height:
         height = readInt32(end);
         break;
-      case 0x52:
+      case attachmentTags.storageKey:
         storageKey = readString(end);
         break;
       default:
@@ -386,11 +488,11 @@ function readTimestamp(end: number): Timestamp {
   let seconds = 0n;
   let nanos = 0;
   while (pos < end) {
-    switch (buf[pos++]) {
-      case 0x08:
+    switch (readTag(end)) {
+      case timestampTags.seconds:
         seconds = readInt64(end);
         break;
-      case 0x10:
+      case timestampTags.nanos:
         nanos = readInt32(end);
         break;
       default:
@@ -404,11 +506,11 @@ function readTraceContext(end: number): TraceContext {
   let traceparent = "";
   let tracestate = "";
   while (pos < end) {
-    switch (buf[pos++]) {
-      case 0x0a:
+    switch (readTag(end)) {
+      case traceContextTags.traceparent:
         traceparent = readString(end);
         break;
-      case 0x12:
+      case traceContextTags.tracestate:
         tracestate = readString(end);
         break;
       default:
@@ -427,11 +529,11 @@ function readStringMapEntry(map: { [key: string]: string }, end: number): void {
   let key = "";
   let value = "";
   while (pos < stop) {
-    switch (buf[pos++]) {
-      case 0x0a:
+    switch (readTag(end)) {
+      case mapEntryKeyTag:
         key = readString(stop);
         break;
-      case 0x12:
+      case mapEntryValueTag:
         value = readString(stop);
         break;
       default:
@@ -450,6 +552,38 @@ function readStringMapEntry(map: { [key: string]: string }, end: number): void {
   } else {
     map[key] = value;
   }
+}
+
+/**
+ * Reads a tag (field number and wire type), a uint32 varint; the one byte of
+ * field numbers up to 15, the common case, is read inline.
+ */
+function readTag(end: number): number {
+  const b = buf[pos] as number;
+  if (b < 0x80) {
+    pos++;
+    return b;
+  }
+  return readLongTag(end);
+}
+
+/**
+ * Reads a tag of two to five bytes; gives up (returns 0, sets `bad`) on a
+ * longer one or a fifth byte above 0x0f, which protobuf-es rejects.
+ */
+function readLongTag(end: number): number {
+  let result = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    if (pos >= end) break;
+    const b = buf[pos++] as number;
+    result |= (b & 0x7f) << shift;
+    if (b < 0x80) {
+      if (shift === 28 && b > 0x0f) break;
+      return result >>> 0;
+    }
+  }
+  pos = bad;
+  return 0;
 }
 
 /**

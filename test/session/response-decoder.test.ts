@@ -1,16 +1,36 @@
-import { create, equals, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  createFileRegistry,
+  type DescMessage,
+  equals,
+  fromBinary,
+  type MessageInitShape,
+  toBinary,
+} from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import {
+  FieldDescriptorProto_Label,
+  FieldDescriptorProto_Type,
+  FileDescriptorProtoSchema,
+} from "@bufbuild/protobuf/wkt";
 import {
   type AgentResponse,
   AgentResponseSchema,
   Attachment_Type,
   PlatformContext_EventKind,
+  StatusUpdateSchema,
   StreamControl_Action,
 } from "agentwire/schema";
 import { describe, expect, it } from "vitest";
 import {
+  type FastReaderCoverage,
+  fastReaderMatchesSchema,
+  fieldTags,
+} from "../../src/session/decoder-fields.js";
+import {
   decodeAgentResponse,
   decodeAgentResponseFast,
+  fastReaderCoverage,
 } from "../../src/session/response-decoder.js";
 import { populate, populateVariants } from "../helpers/populate.js";
 
@@ -587,5 +607,185 @@ describe("decodeAgentResponse on malformed input", () => {
     }
     expect(fast).toBeGreaterThan(50);
     expect(thrown).toBeGreaterThan(50);
+  });
+});
+
+/** What a coverage says is not read as the schema declares, one sentence per field. */
+function coverageProblems(coverage: readonly FastReaderCoverage[]): string[] {
+  return coverage.flatMap((c) => [
+    ...c.mismatches,
+    ...c.unread.map(
+      (f) =>
+        `${c.schema.typeName}.${f.name} (field ${f.number}) is not read by the fast decoder: read it in src/session/response-decoder.ts${
+          f.fieldKind === "message"
+            ? ", or list it in routedToFallback to send every frame that carries it to fromBinary"
+            : " (its zero value is part of every decoded message: until then every frame takes fromBinary)"
+        }`,
+    ),
+  ]);
+}
+
+/** A proto3 message `drift.Trace` that has the fields of TraceContext and two more, numbered 16 and 17. */
+function driftedTraceContext(): DescMessage {
+  const string = FieldDescriptorProto_Type.STRING;
+  const optional = FieldDescriptorProto_Label.OPTIONAL;
+  const file = create(FileDescriptorProtoSchema, {
+    name: "drift.proto",
+    package: "drift",
+    syntax: "proto3",
+    messageType: [
+      {
+        name: "Trace",
+        field: [
+          {
+            name: "traceparent",
+            number: 1,
+            type: string,
+            label: optional,
+            jsonName: "traceparent",
+          },
+          { name: "tracestate", number: 2, type: string, label: optional, jsonName: "tracestate" },
+          { name: "baggage", number: 16, type: string, label: optional, jsonName: "baggage" },
+          {
+            name: "parent",
+            number: 17,
+            type: FieldDescriptorProto_Type.MESSAGE,
+            typeName: ".drift.Trace",
+            label: optional,
+            jsonName: "parent",
+          },
+        ],
+      },
+    ],
+  });
+  const message = createFileRegistry(file, () => undefined).getMessage("drift.Trace");
+  if (message === undefined) throw new Error("drift.Trace was not registered");
+  return message;
+}
+
+describe("the fast reader and the schema", () => {
+  it("reads every field of every message it builds, as the generated descriptors declare it", () => {
+    expect(coverageProblems(fastReaderCoverage)).toEqual([]);
+    expect(fastReaderMatchesSchema(fastReaderCoverage)).toBe(true);
+  });
+
+  it("builds every message type it reaches from AgentResponse", () => {
+    const built = new Set(fastReaderCoverage.map((c) => c.schema.typeName));
+    const reached = new Set<string>();
+    const visit = (schema: DescMessage) => {
+      if (reached.has(schema.typeName)) return;
+      reached.add(schema.typeName);
+      const c = fastReaderCoverage.find((x) => x.schema.typeName === schema.typeName);
+      for (const field of schema.fields) {
+        if (!c?.read.includes(field.localName)) continue;
+        if (field.fieldKind === "message") visit(field.message);
+        if (field.fieldKind === "list" && field.listKind === "message") visit(field.message);
+      }
+    };
+    visit(AgentResponseSchema);
+    expect([...reached].sort()).toEqual([...built].sort());
+    const frame = fastReaderCoverage.find((c) => c.schema === AgentResponseSchema);
+    const otherCases = AgentResponseSchema.fields
+      .filter((f) => f.oneof?.localName === "payload" && f.localName !== "incomingMessage")
+      .map((f) => f.localName);
+    expect(frame?.readByFromBinary).toEqual(otherCases);
+  });
+
+  it("names a field a new schema adds, and leaves the fast path off until it is read", () => {
+    const schema = driftedTraceContext();
+    const spec = { traceparent: "string", tracestate: "string" } as const;
+    const old = fieldTags(schema, spec);
+    expect(coverageProblems([old.coverage])).toEqual([
+      "drift.Trace: the reader builds [traceparent, tracestate], the schema declares [traceparent, tracestate, baggage]",
+      "drift.Trace.baggage (field 16) is not read by the fast decoder: read it in src/session/response-decoder.ts (its zero value is part of every decoded message: until then every frame takes fromBinary)",
+      "drift.Trace.parent (field 17) is not read by the fast decoder: read it in src/session/response-decoder.ts, or list it in routedToFallback to send every frame that carries it to fromBinary",
+    ]);
+    expect(fastReaderMatchesSchema([old.coverage])).toBe(false);
+
+    const updated = fieldTags(
+      schema,
+      { ...spec, baggage: "string" },
+      { routedToFallback: ["parent"] },
+    );
+    expect(coverageProblems([updated.coverage])).toEqual([]);
+    expect(fastReaderMatchesSchema([updated.coverage])).toBe(true);
+    // Field 16 needs a two-byte tag: the number and wire type come from the descriptor.
+    expect(updated.tags).toEqual({ traceparent: 0x0a, tracestate: 0x12, baggage: (16 << 3) | 2 });
+  });
+
+  it("gives a field whose descriptor disagrees with the reader a tag no input has", () => {
+    const schema = driftedTraceContext();
+    const wrong = fieldTags(
+      schema,
+      { traceparent: "int32", tracestate: "string", baggage: "string", gone: "string" },
+      { routedToFallback: ["parent"] },
+    );
+    expect(wrong.tags.traceparent).toBe(-1);
+    expect(wrong.tags.gone).toBe(-1);
+    expect(wrong.coverage.mismatches).toEqual([
+      "drift.Trace.traceparent (field 1) is not what the reader expects (int32)",
+      "drift.Trace.gone is not in the schema",
+      "drift.Trace: the reader builds [traceparent, tracestate, baggage, gone], the schema declares [traceparent, tracestate, baggage]",
+    ]);
+    expect(fastReaderMatchesSchema([wrong.coverage])).toBe(false);
+  });
+});
+
+describe("decodeAgentResponse on tags of more than one byte", () => {
+  /** A length-delimited field whose tag is written as the given (overlong) varint bytes. */
+  const overlong = (w: BinaryWriter, tagBytes: number[], content: Uint8Array) =>
+    w.raw(new Uint8Array(tagBytes)).bytes(content);
+  const text = (s: string) => new TextEncoder().encode(s);
+
+  it("reads overlong tags at every level on the fast path, like fromBinary", () => {
+    const user = overlong(new BinaryWriter(), [0x92, 0x80, 0x00], text("dana")).finish();
+    const attachment = new BinaryWriter()
+      .raw(new Uint8Array([0xc0, 0x00]))
+      .int32(1440)
+      .finish();
+    const message = new BinaryWriter();
+    overlong(message, [0x8a, 0x80, 0x80, 0x00], text("m-1"));
+    overlong(message, [0xaa, 0x00], user);
+    overlong(message, [0xba, 0x00], attachment);
+    const frame = new BinaryWriter();
+    overlong(frame, [0x8a, 0x00], text("conv-1"));
+    overlong(frame, [0x9a, 0x00], message.finish());
+    overlong(frame, [0xfa, 0x00], new BinaryWriter().tag(1, 2).string("00-1-2-01").finish());
+    const bytes = frame.finish();
+    expect(decodeAgentResponseFast(bytes)).toBeDefined();
+    const decoded = expectSame(bytes);
+    expect(decoded.conversationId).toBe("conv-1");
+    expect(decoded.traceContext?.traceparent).toBe("00-1-2-01");
+  });
+
+  it("reads a payload case with an overlong tag on the fast path, like fromBinary", () => {
+    const status = toBinary(StatusUpdateSchema, create(StatusUpdateSchema, { emoji: "⏳" }));
+    const bytes = overlong(new BinaryWriter(), [0xa2, 0x80, 0x00], status).finish();
+    expect(decodeAgentResponseFast(bytes)).toBeDefined();
+    expect(expectSame(bytes).payload.case).toBe("status");
+  });
+
+  it("rejects the tags fromBinary rejects: over five bytes, or a fifth byte above 0x0f", () => {
+    const tags = [
+      [0x8a, 0x80, 0x80, 0x80, 0x10],
+      [0x8a, 0x80, 0x80, 0x80, 0x70],
+      [0x8a, 0x80, 0x80, 0x80, 0x80, 0x00],
+    ];
+    for (const tag of tags) {
+      const bytes = overlong(new BinaryWriter(), tag, text("c")).finish();
+      expect(decodeAgentResponseFast(bytes)).toBeUndefined();
+      expect(expectSameOutcome(bytes)).toEqual({
+        ok: false,
+        error: "Error: illegal tag: varint overflows uint32",
+      });
+    }
+    // The largest five-byte tag protobuf-es accepts: field 2^29-1, an unknown field, kept by the fallback.
+    const largest = overlong(
+      new BinaryWriter(),
+      [0xfa, 0xff, 0xff, 0xff, 0x0f],
+      text("c"),
+    ).finish();
+    expect(decodeAgentResponseFast(largest)).toBeUndefined();
+    expect(hasUnknown(expectSame(largest))).toBe(true);
   });
 });
