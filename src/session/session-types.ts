@@ -53,7 +53,11 @@ export interface SessionEvents {
   audioChunk: [chunk: AudioChunk, frame: AgentResponse];
   /** The stream broke while these turns were in flight; the sidecar failed them. */
   turnsLost: [turns: LostTurn[]];
-  /** A stream failed (the session reconnects or gives up), or a listener threw. */
+  /**
+   * A stream failed: the session reconnects, or gives up and closes. An error
+   * a listener throws is not reported here: it is rethrown on its own (an
+   * uncaught exception), so a bug in a handler is never taken for a stream failure.
+   */
   error: [error: AgentwireError];
 }
 
