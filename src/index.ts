@@ -27,8 +27,17 @@ export {
 } from "./audio/index.js";
 // The connection and the unary calls.
 export { defaultSidecarAddress, resolveSidecarUrl } from "./client/address.js";
-export type { AgentClient, AgentClientOptions, CallOptions } from "./client/agent-client.js";
-export { createAgentClient, defaultMaxFrameBytes } from "./client/agent-client.js";
+export type {
+  AgentClient,
+  AgentClientOptions,
+  CallOptions,
+  ResolvedAgentClientOptions,
+} from "./client/agent-client.js";
+export {
+  createAgentClient,
+  defaultMaxFrameBytes,
+  resolveAgentClientOptions,
+} from "./client/agent-client.js";
 export type { BackoffOptions } from "./client/backoff.js";
 export { backoffDelayMs } from "./client/backoff.js";
 export type { AgentwireErrorReason } from "./client/errors.js";

@@ -39,6 +39,54 @@ export interface AgentClientOptions {
   connection?: SidecarConnection;
 }
 
+/** AgentClientOptions with every default filled in: what the client uses. */
+export interface ResolvedAgentClientOptions {
+  /** The sidecar's base URL: the connection's when one is given, else the one `address` names. */
+  baseUrl: string;
+  /** Deadline of unary calls that pass no `timeoutMs`, in milliseconds. */
+  timeoutMs: number;
+  /** The largest frame sent or accepted, in bytes: the connection's when one is given. */
+  maxFrameBytes: number;
+  /** HTTP/2 keepalive ping interval in milliseconds, or undefined for none. */
+  pingIntervalMs: number | undefined;
+  /** The connection to use instead of opening one, if any. */
+  connection: SidecarConnection | undefined;
+}
+
+/**
+ * Fills in the defaults of AgentClientOptions, the only place they are
+ * decided, and checks every value: a bad one throws an AgentwireError of
+ * reason "invalid_argument" that names the option. Values a `connection`
+ * makes moot are checked too (a bad one is a bug either way); `address` is
+ * read only when there is no connection.
+ */
+export function resolveAgentClientOptions(
+  options: AgentClientOptions = {},
+): ResolvedAgentClientOptions {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  assertArgument(
+    Number.isFinite(timeoutMs) && timeoutMs >= 0,
+    `createAgentClient: timeoutMs must be a finite number of at least 0, got ${timeoutMs}`,
+  );
+  const maxFrameBytes = options.maxFrameBytes ?? defaultMaxFrameBytes;
+  assertArgument(
+    Number.isInteger(maxFrameBytes) && maxFrameBytes >= 1024 && maxFrameBytes <= 2 ** 31 - 1,
+    `createAgentClient: maxFrameBytes must be a whole number from 1024 to 2^31-1, got ${maxFrameBytes}`,
+  );
+  const { pingIntervalMs, connection } = options;
+  assertArgument(
+    pingIntervalMs === undefined || pingIntervalMs >= minPingIntervalMs,
+    `createAgentClient: pingIntervalMs must be at least ${minPingIntervalMs} (5 minutes): a sidecar closes connections that ping more often (too_many_pings), got ${pingIntervalMs}`,
+  );
+  return {
+    baseUrl: connection?.baseUrl ?? resolveSidecarUrl(options.address),
+    timeoutMs,
+    maxFrameBytes: connection?.maxFrameBytes ?? maxFrameBytes,
+    pingIntervalMs,
+    connection,
+  };
+}
+
 /** Per-call options of every client method. */
 export interface CallOptions {
   /** Aborts the call; it then rejects with reason "aborted". */
@@ -83,26 +131,14 @@ export interface AgentClient {
 
 /** Creates a client of the sidecar at `options.address` over plaintext HTTP/2 gRPC. */
 export function createAgentClient(options: AgentClientOptions = {}): AgentClient {
-  const defaultTimeoutMs = options.timeoutMs ?? 10_000;
-  assertArgument(
-    Number.isFinite(defaultTimeoutMs) && defaultTimeoutMs >= 0,
-    `createAgentClient: timeoutMs must be a finite number of at least 0, got ${defaultTimeoutMs}`,
-  );
-  const maxFrameBytes = options.maxFrameBytes ?? defaultMaxFrameBytes;
-  assertArgument(
-    Number.isInteger(maxFrameBytes) && maxFrameBytes >= 1024 && maxFrameBytes <= 2 ** 31 - 1,
-    `createAgentClient: maxFrameBytes must be a whole number from 1024 to 2^31-1, got ${maxFrameBytes}`,
-  );
-  assertArgument(
-    options.pingIntervalMs === undefined || options.pingIntervalMs >= minPingIntervalMs,
-    `createAgentClient: pingIntervalMs must be at least ${minPingIntervalMs} (5 minutes): a sidecar closes connections that ping more often (too_many_pings), got ${options.pingIntervalMs}`,
-  );
+  const resolved = resolveAgentClientOptions(options);
+  const defaultTimeoutMs = resolved.timeoutMs;
   const connection =
-    options.connection ??
+    resolved.connection ??
     createSidecarConnection({
-      baseUrl: resolveSidecarUrl(options.address),
-      maxFrameBytes,
-      pingIntervalMs: options.pingIntervalMs,
+      baseUrl: resolved.baseUrl,
+      maxFrameBytes: resolved.maxFrameBytes,
+      pingIntervalMs: resolved.pingIntervalMs,
     });
   const baseUrl = connection.baseUrl;
   const rpc = createClient(AgentMessaging, connection.transport);
