@@ -4,7 +4,7 @@ import { type AgentwireError, match } from "agentwire";
 import { AgentResponseSchema } from "agentwire/schema";
 import { afterEach, describe, expect, it } from "vitest";
 import { connectAgent } from "../helpers/agent.js";
-import { answerWithBytes, startRawSidecar } from "../helpers/raw-sidecar.js";
+import { answerWithBytes, startRawSidecar, streamPaths } from "../helpers/raw-sidecar.js";
 import { type ScriptableSidecar, startScriptableSidecar } from "../helpers/scriptable-sidecar.js";
 import { Inbox } from "../helpers/step.js";
 
@@ -146,21 +146,23 @@ describe("malformed input from the sidecar", () => {
       code: Code.Internal,
     },
   ];
-  for (const c of cases) {
-    it(`${c.name}: a typed error, then a clean reconnect, never a crash`, async () => {
-      const raw = await startRawSidecar(answerWithBytes(c.body));
-      const agent = connectAgent(raw.address, { maxAttempts: 2 });
-      const errors: AgentwireError[] = [];
-      agent.session.on("error", (e) => errors.push(e));
-      const closed = await agent.reach("closed");
-      expect(raw.streams()).toBe(2);
-      expect(errors).toHaveLength(2);
-      expect(errors[0]?.reason).toBe("malformed_frame");
-      expect(errors[0]?.code).toBe(c.code);
-      expect(errors[0]?.message).toMatch(c.error);
-      expect(closed.error?.reason).toBe("gave_up");
-      agent.client.close();
-      await raw.close();
-    });
+  for (const [path, clientOptions] of Object.entries(streamPaths)) {
+    for (const c of cases) {
+      it(`${c.name} (${path} stream): a typed error, then a clean reconnect, never a crash`, async () => {
+        const raw = await startRawSidecar(answerWithBytes(c.body));
+        const agent = connectAgent(raw.address, { maxAttempts: 2 }, clientOptions(raw.address));
+        const errors: AgentwireError[] = [];
+        agent.session.on("error", (e) => errors.push(e));
+        const closed = await agent.reach("closed");
+        expect(raw.streams()).toBe(2);
+        expect(errors).toHaveLength(2);
+        expect(errors[0]?.reason).toBe("malformed_frame");
+        expect(errors[0]?.code).toBe(c.code);
+        expect(errors[0]?.message).toMatch(c.error);
+        expect(closed.error?.reason).toBe("gave_up");
+        agent.client.close();
+        await raw.close();
+      });
+    }
   }
 });
