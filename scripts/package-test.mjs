@@ -163,6 +163,17 @@ async function main() {
 
   await step("import every subpath export at run time", () => {
     const plain = exported.filter((e) => !e.pattern).map((e) => e.specifier);
+    // A pattern export (`./proto/*` -> `./proto/*`) is resolved for every packed file it maps.
+    const patterned = exported
+      .filter((e) => e.pattern)
+      .flatMap((e) => {
+        const [before, after] = e.targets[0].replace(/^\.\//, "").split("*");
+        const hits = tarball.files.filter((f) => f.startsWith(before) && f.endsWith(after));
+        expect(hits.length > 0, `no packed file matches the export ${e.key}`);
+        return hits.map((f) =>
+          e.specifier.replace("*", f.slice(before.length, f.length - after.length)),
+        );
+      });
     const script = `
       const out = [];
       for (const s of ${JSON.stringify(plain)}) {
@@ -170,11 +181,9 @@ async function main() {
         if (Object.keys(m).length === 0) throw new Error(s + " exports nothing");
         out.push(s + " (" + Object.keys(m).length + ")");
       }
-      for (const p of ${JSON.stringify(exported.filter((e) => e.pattern).map((e) => e.specifier))}) {
-        const url = import.meta.resolve(p.replace("*", "astro/messaging/v1/service.proto"));
-        await (await import("node:fs/promises")).access(new URL(url));
-        out.push(p);
-      }
+      const { access } = await import("node:fs/promises");
+      for (const p of ${JSON.stringify(patterned)}) await access(new URL(import.meta.resolve(p)));
+      if (${patterned.length} > 0) out.push(${JSON.stringify(`${patterned.length} files by pattern exports`)});
       console.log(out.join(", "));`;
     return run(process.execPath, ["--input-type=module", "-e", script], consumer).trim();
   });
