@@ -57,14 +57,27 @@ function run(command, args, cwd) {
   return execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/** Subpath exports: plain ones are imported, pattern ones (`./proto/*`) resolved. */
+/** Every file path of an export's target, through nested conditions. */
+function targetsOf(target) {
+  if (typeof target === "string") return [target];
+  if (target === null) return [];
+  return Object.values(target).flatMap(targetsOf);
+}
+
+/**
+ * Subpath exports: modules are imported; pattern exports (`./proto/*`) and
+ * non-module files (`./package.json`) are resolved.
+ */
 function exportsOf(manifest) {
-  return Object.entries(manifest.exports).map(([key, target]) => ({
-    key,
-    specifier: key === "." ? manifest.name : `${manifest.name}/${key.slice(2)}`,
-    targets: typeof target === "string" ? [target] : Object.values(target),
-    pattern: key.includes("*"),
-  }));
+  return Object.entries(manifest.exports).map(([key, target]) => {
+    const targets = targetsOf(target);
+    return {
+      key,
+      specifier: key === "." ? manifest.name : `${manifest.name}/${key.slice(2)}`,
+      targets,
+      resolveOnly: key.includes("*") || !targets.some((t) => /\.[cm]?js$/.test(t)),
+    };
+  });
 }
 
 /** The ```ts blocks of the README that import agentwire (fragments and vitest tests aside). */
@@ -114,7 +127,7 @@ async function main() {
       (f) => `proto/astro/messaging/v1/${f}`,
     );
     const needed = ["package.json", "README.md", "buf.yaml", manifest.bin.agentwire, ...protos];
-    for (const e of exported.filter((x) => !x.pattern))
+    for (const e of exported.filter((x) => !x.key.includes("*")))
       for (const t of e.targets) needed.push(t.replace(/^\.\//, ""));
     const missing = needed.filter((f) => !files.includes(f));
     expect(missing.length === 0, `files missing from the tarball: ${missing.join(", ")}`);
@@ -162,12 +175,12 @@ async function main() {
   });
 
   await step("import every subpath export at run time", () => {
-    const plain = exported.filter((e) => !e.pattern).map((e) => e.specifier);
-    // A pattern export (`./proto/*` -> `./proto/*`) is resolved for every packed file it maps.
+    const plain = exported.filter((e) => !e.resolveOnly).map((e) => e.specifier);
+    // A pattern export (`./proto/*`) is resolved for every packed file it maps.
     const patterned = exported
-      .filter((e) => e.pattern)
+      .filter((e) => e.resolveOnly)
       .flatMap((e) => {
-        const [before, after] = e.targets[0].replace(/^\.\//, "").split("*");
+        const [before, after = ""] = e.targets[0].replace(/^\.\//, "").split("*");
         const hits = tarball.files.filter((f) => f.startsWith(before) && f.endsWith(after));
         expect(hits.length > 0, `no packed file matches the export ${e.key}`);
         return hits.map((f) =>
@@ -183,7 +196,7 @@ async function main() {
       }
       const { access } = await import("node:fs/promises");
       for (const p of ${JSON.stringify(patterned)}) await access(new URL(import.meta.resolve(p)));
-      if (${patterned.length} > 0) out.push(${JSON.stringify(`${patterned.length} files by pattern exports`)});
+      if (${patterned.length} > 0) out.push(${JSON.stringify(`${patterned.length} files resolved (pattern and file exports)`)});
       console.log(out.join(", "));`;
     return run(process.execPath, ["--input-type=module", "-e", script], consumer).trim();
   });
@@ -196,9 +209,9 @@ async function main() {
       'no ```ts block importing agentwire under "## Install" in README.md',
     );
     const imports = exported
-      .filter((e) => !e.pattern)
+      .filter((e) => !e.resolveOnly)
       .map((e, i) => `import * as e${i} from "${e.specifier}";`);
-    const all = exported.filter((e) => !e.pattern).map((_, i) => `e${i}`);
+    const all = exported.filter((e) => !e.resolveOnly).map((_, i) => `e${i}`);
     writeFileSync(
       join(consumer, "src/exports.ts"),
       `${imports.join("\n")}\nexport const all = [${all.join(", ")}];\n`,
