@@ -21,9 +21,10 @@ const MAIN_SCRIPT = `
 
   function load() { var v = parseJson(localStorage.getItem(STORE_KEY), []); return Array.isArray(v) ? v : []; }
   function save() { localStorage.setItem(STORE_KEY, JSON.stringify(state.conversations.slice(0, 50))); }
+  // Always JSON: the sidecar refuses a state change without a preflighted content type.
   function post(path, body) {
-    var init = { method: "POST" };
-    if (body !== undefined) { init.headers = { "content-type": "application/json" }; init.body = JSON.stringify(body); }
+    var init = { method: "POST", headers: { "content-type": "application/json" } };
+    if (body !== undefined) init.body = JSON.stringify(body);
     return fetch(path, init);
   }
   function convPath(suffix) { return "/api/conversations/" + encodeURIComponent(state.current) + suffix; }
