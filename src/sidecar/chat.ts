@@ -113,7 +113,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
     hub.publish(conversationId, "error", { code: "AGENT_UNAVAILABLE", message, retryable: true });
   }
 
-  function finishReply(conversation: Conversation, responseId: string): void {
+  function finishReply(conversation: Conversation, responseId: string, stopped = false): void {
     conversation.history.push({
       messageId: conversation.replyId || responseId || randomUUID(),
       role: "agent",
@@ -121,6 +121,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
       username: AGENT_USER.username,
       content: conversation.replyText,
       timestamp: new Date(),
+      ...(stopped ? { stopped } : {}),
     });
     conversation.replyText = "";
   }
@@ -182,7 +183,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
       hub.publish(conversation.id, "finish", responseId ? { response_id: responseId } : {});
       hub.closeConversation(conversation.id);
       conversation.dropUntilStart = true;
-      if (conversation.replyText) finishReply(conversation, responseId);
+      if (conversation.replyText) finishReply(conversation, responseId, true);
       const stop = { action: StreamControl_Action.STOP, reason: "user_cancelled" };
       link.send(
         feedback(conversation, { responseId, feedback: { case: "streamControl", value: stop } }),

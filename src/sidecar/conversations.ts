@@ -25,6 +25,8 @@ export interface HistoryEntry {
   readonly content: string;
   /** When it was written (for replies: when the reply finished). */
   readonly timestamp: Date;
+  /** For replies: the user stopped it before it finished. */
+  readonly stopped?: boolean;
 }
 
 /** The user message being answered and the reply so far. */
