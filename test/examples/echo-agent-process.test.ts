@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { HealthCheckResponse_Status, HealthCheckResponseSchema } from "agentwire/schema";
 import { createDevSidecar } from "agentwire/sidecar";
 import { createFakeSidecar } from "agentwire/testing";
 import { expect, it } from "vitest";
-import { startRawSidecar } from "../helpers/raw-sidecar.js";
+import { answerWithBytes, startRawSidecar } from "../helpers/raw-sidecar.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -134,6 +136,40 @@ it("says why and exits 1 when the sidecar answers UNIMPLEMENTED", async () => {
     const why = agent.lines.find((l) => l.startsWith("echo agent: giving up"));
     expect(why).toMatch(/giving up on the sidecar at 127\.0\.0\.1:\d+: .*not a messaging sidecar/);
     expect(why).toMatch(/unimplemented/i);
+  } finally {
+    agent.kill();
+    await raw.close();
+  }
+}, 30_000);
+
+it("says why and exits 1 when the sidecar is healthy but answers the conversation stream with UNIMPLEMENTED", async () => {
+  const health = toBinary(
+    HealthCheckResponseSchema,
+    create(HealthCheckResponseSchema, { status: HealthCheckResponse_Status.HEALTHY }),
+  );
+  const framed = new Uint8Array(5 + health.length);
+  new DataView(framed.buffer).setUint32(1, health.length);
+  framed.set(health, 5);
+  const raw = await startRawSidecar((stream, headers) => {
+    if (String(headers[":path"]).endsWith("/HealthCheck")) {
+      answerWithBytes(() => framed)(stream);
+      return;
+    }
+    stream.respond({
+      ":status": 200,
+      "content-type": "application/grpc+proto",
+      "grpc-status": "12",
+      "grpc-message": "no conversations here",
+    });
+    stream.end();
+  });
+  const agent = spawnEchoAgent(raw.address);
+  try {
+    const [code] = await agent.exited;
+    expect(code).toBe(1);
+    const why = agent.lines.find((l) => l.startsWith("echo agent: giving up"));
+    expect(why).toMatch(/no conversations here/);
+    expect(raw.streams()).toBeGreaterThanOrEqual(2);
   } finally {
     agent.kill();
     await raw.close();
