@@ -49,7 +49,9 @@ export function reportOutages(session: Session, log: (line: string) => void): ()
         );
       }
     } else if (state === "closed") {
-      log(error === undefined ? "closed" : `closed: ${error.message}`);
+      // A close the caller asked for is no failure worth a message.
+      const asked = error === undefined || error.reason === "aborted";
+      log(asked ? "closed" : `closed: ${error.message}`);
     }
   });
 }

@@ -123,6 +123,52 @@ describe("the audio upload", () => {
   });
 });
 
+describe("an audio upload in pieces", () => {
+  it("reaches the agent byte for byte in 64 KiB chunks, and one over maxAudioBodyBytes is refused with 413", async () => {
+    h = await startHarness({ maxAudioBodyBytes: 300_000 });
+    const agent = await h.registeredAgent();
+    const id = await h.conversation();
+    const data = Uint8Array.from({ length: 200_001 }, (_, i) => (i * 31) % 251);
+    const upload = (bytes: Uint8Array) =>
+      new Promise<number | undefined>((resolve, reject) => {
+        const req = request(new URL(`${h?.sidecar.webUrl}/api/conversations/${id}/audio`), {
+          method: "POST",
+          headers: { "content-type": "audio/ogg" }, // no content-length: chunked
+        });
+        req.on("response", (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        });
+        req.on("error", reject);
+        // Odd-sized parts, so pieces never line up with the 64 KiB chunks.
+        for (let at = 0; at < bytes.length; at += 7777) req.write(bytes.subarray(at, at + 7777));
+        req.end();
+      });
+    expect(await upload(data)).toBe(200);
+    await agent.nextMessage();
+    const chunks = agent.received.flatMap((f) =>
+      f.payload.case === "audioChunk" && !f.payload.value.done ? [f.payload.value.data] : [],
+    );
+    expect(chunks.map((c) => c.length)).toEqual([65536, 65536, 65536, 3393]);
+    expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+    const other = await h.conversation();
+    const tooBig = await new Promise<number | undefined>((resolve) => {
+      const req = request(new URL(`${h?.sidecar.webUrl}/api/conversations/${other}/audio`), {
+        method: "POST",
+        headers: { "content-type": "audio/ogg" },
+      });
+      req.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on("error", () => resolve(undefined));
+      for (let i = 0; i < 40; i++) req.write(new Uint8Array(10_000));
+      req.end();
+    });
+    expect(tooBig).toBe(413);
+  });
+});
+
 /** A raw HTTP/1.1 SSE request whose socket the test pauses: a reader that stopped reading. */
 function pausedReader(webUrl: string, path: string) {
   const { hostname, port } = new URL(webUrl);
