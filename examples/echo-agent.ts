@@ -3,8 +3,9 @@
  * message with "echo: <message>", streamed word by word, and "count N" with
  * the numbers 1 to N, one every 20 ms, stopping at once when the user
  * presses stop; a voice message is answered with its size and type. It
- * waits for its sidecar, survives sidecar restarts, and exits cleanly on
- * Ctrl-C.
+ * waits for its sidecar, survives sidecar restarts (logging an outage in a
+ * few lines), exits cleanly on Ctrl-C, and exits with code 1, saying why,
+ * when the sidecar refuses it for good (e.g. UNIMPLEMENTED).
  *
  *   GRPC_SERVER_ADDR=localhost:9090 npx tsx examples/echo-agent.ts
  */
@@ -14,6 +15,7 @@ import {
   type AudioInput,
   createAgentClient,
   createSession,
+  reportOutages,
   type ServeHandle,
   type Session,
   serve,
@@ -34,6 +36,11 @@ export interface EchoAgentOptions {
 export interface EchoAgent {
   /** Resolves once the agent is registered with its sidecar. */
   ready: Promise<void>;
+  /**
+   * Resolves when the agent was stopped (close() or its signal); rejects with
+   * the error that ended it otherwise: a sidecar that refuses it for good.
+   */
+  done: Promise<void>;
   /** Stops serving and closes the connection. */
   close(): Promise<void>;
 }
@@ -67,18 +74,35 @@ export function startEchoAgent(options: EchoAgentOptions = {}): EchoAgent {
   const client = createAgentClient({ address: options.address });
   let session: Session | undefined;
   let served: ServeHandle | undefined;
+  const log = (line: string) => options.log?.(`echo agent: ${line}`);
+  let closedWith: Promise<Error | undefined> = Promise.resolve(undefined);
   const ready = (async () => {
     await client.waitForReady({ signal });
+    // No attempt limit by default: the session reconnects across any outage.
     session = createSession(client, {
       config: { systemPrompt: "Echoes every message; `count N` counts to N." },
-      maxAttempts: 100_000, // keep reconnecting across sidecar restarts
       signal,
     });
-    session.on("state", ({ state }) => options.log?.(`echo agent: ${state}`));
+    const s = session;
+    closedWith = new Promise((resolve) =>
+      s.on("state", ({ state, error }) => state === "closed" && resolve(error)),
+    );
+    reportOutages(session, log);
     served = serve(session, { message: reply, audio: hear });
     await session.ready({ signal });
   })();
   ready.catch(() => {});
+  const done = (async () => {
+    try {
+      await ready;
+    } catch (e) {
+      if (!signal.aborted) throw e;
+      return;
+    }
+    const error = await closedWith;
+    if (error !== undefined && !signal.aborted) throw error;
+  })();
+  done.catch(() => {});
   let closed: Promise<void> | undefined;
   const close = () => {
     closed ??= (async () => {
@@ -91,7 +115,7 @@ export function startEchoAgent(options: EchoAgentOptions = {}): EchoAgent {
     return closed;
   };
   signal.addEventListener("abort", () => void close(), { once: true });
-  return { ready, close };
+  return { ready, done, close };
 }
 
 async function main(): Promise<void> {
@@ -101,7 +125,18 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => stop.abort());
   console.log(`echo agent: waiting for the sidecar at ${address}`);
   const agent = startEchoAgent({ address, signal: stop.signal, log: console.log });
-  await new Promise((resolve) => stop.signal.addEventListener("abort", resolve, { once: true }));
+  const stopped = new Promise((resolve) =>
+    stop.signal.addEventListener("abort", resolve, { once: true }),
+  );
+  try {
+    await Promise.race([stopped, agent.done]);
+  } catch (e) {
+    // Not retryable (the session already retried everything that is): say why and exit 1.
+    console.error(
+      `echo agent: giving up on the sidecar at ${address}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+    process.exitCode = 1;
+  }
   await agent.close();
 }
 

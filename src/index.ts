@@ -93,6 +93,7 @@ export {
   threadMetadataFrame,
   transcriptFrame,
 } from "./oneof/index.js";
+export { reportOutages } from "./session/outage-report.js";
 export type {
   AgentResponseInit,
   CloseOptions,

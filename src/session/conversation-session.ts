@@ -37,6 +37,7 @@ import type {
   SessionState,
   SessionStateChange,
 } from "./session-types.js";
+import { SignalWrites } from "./signal-writes.js";
 import { TurnTracker, turnKey, turnLostError } from "./turn-tracker.js";
 import { runUniversalStream } from "./universal-stream.js";
 import { type QueuedWrite, WriteQueue } from "./write-queue.js";
@@ -54,6 +55,8 @@ export class ConversationSession implements Session {
     }),
   );
   private readonly queue: WriteQueue;
+  /** One abort listener per signal of the queued writes, not one per write. */
+  private readonly signalWrites = new SignalWrites();
   /** Cancels the current stream attempt (its config provider, request and reads). */
   private streamAbort: AbortController | undefined;
   /** Ends the backoff wait early, when the session is abandoned during it. */
@@ -219,17 +222,16 @@ export class ConversationSession implements Session {
         cancelled: false,
       };
       if (signal !== undefined) {
-        const onAbort = () => {
+        this.signalWrites.add(signal, write, () => {
           write.cancelled = true;
           reject(abortedError("send", signal));
-        };
-        signal.addEventListener("abort", onAbort, { once: true });
+        });
         write.resolve = () => {
-          signal.removeEventListener("abort", onAbort);
+          this.signalWrites.delete(signal, write);
           resolve();
         };
         write.reject = (e) => {
-          signal.removeEventListener("abort", onAbort);
+          this.signalWrites.delete(signal, write);
           reject(e);
         };
       }

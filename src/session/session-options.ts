@@ -28,11 +28,15 @@ export interface SessionOptions {
    * microseconds, so delays stay short to reconnect promptly after a restart.
    */
   initialDelayMs?: number;
-  /** The largest reconnect delay, in milliseconds (default 500). */
+  /**
+   * The largest reconnect delay, in milliseconds (default 2000). With full
+   * jitter a long outage costs one refused connect per second on average, and
+   * the agent is back within two seconds of the sidecar.
+   */
   maxDelayMs?: number;
   /**
    * Consecutive failed streams after which the session gives up with reason
-   * "gave_up" (default 240: about a minute of an unreachable sidecar).
+   * "gave_up" (default Infinity: a deployed agent outlives any sidecar outage).
    */
   maxAttempts?: number;
   /** The gRPC codes after which the stream is re-opened (default: see `defaultRetryableCodes`). */
@@ -70,8 +74,8 @@ export function resolveSessionOptions(options: SessionOptions): ResolvedSessionO
     config: options.config,
     signal: options.signal,
     initialDelayMs: options.initialDelayMs ?? 50,
-    maxDelayMs: options.maxDelayMs ?? 500,
-    maxAttempts: options.maxAttempts ?? 240,
+    maxDelayMs: options.maxDelayMs ?? 2000,
+    maxAttempts: options.maxAttempts ?? Number.POSITIVE_INFINITY,
     retryableCodes: options.retryableCodes ?? defaultRetryableCodes,
     healthyAfterMs: options.healthyAfterMs ?? 5000,
     maxBufferFrames: options.maxBufferFrames ?? 1024,

@@ -50,10 +50,14 @@ export interface AudioTurn {
   readonly frames: AgentResponse[];
 }
 
-/** Builds the frames for `data`; query parameters `sample_rate`, `channels`, `language` fill the config. */
+/**
+ * Builds the frames for the recording in `chunks` (each at most
+ * AUDIO_CHUNK_BYTES, one `audio_chunk` each); query parameters
+ * `sample_rate`, `channels`, `language` fill the config.
+ */
 export function audioTurn(
   conversationId: string,
-  data: Uint8Array,
+  chunks: readonly Uint8Array[],
   contentType: string,
   query: URLSearchParams,
 ): AudioTurn {
@@ -75,8 +79,7 @@ export function audioTurn(
     }),
   ];
   let sequence = 1n;
-  for (let offset = 0; offset < data.length; offset += AUDIO_CHUNK_BYTES) {
-    const chunk = data.subarray(offset, offset + AUDIO_CHUNK_BYTES);
+  for (const chunk of chunks) {
     frames.push(frame({ case: "audioChunk", value: { data: chunk, sequence: sequence++ } }));
   }
   frames.push(frame({ case: "audioChunk", value: { sequence: sequence++, done: true } }));

@@ -39,6 +39,9 @@ export type SendResult =
   | { readonly kind: "no_agent" }
   | { readonly kind: "turn_in_progress" };
 
+/** Why a turn cannot start now: no agent, or the conversation's turn still runs. */
+export type Refusal = Exclude<SendResult, { readonly kind: "sent" }>;
+
 /** A user's answer to a renderable form. */
 export interface RenderableAnswer {
   /** SUBMIT, CANCEL, DECLINE, ... */
@@ -51,6 +54,8 @@ export interface RenderableAnswer {
 
 /** The web chat core, wired between the SSE hub, the store and the agent link. */
 export interface Chat {
+  /** Why a turn cannot start in `conversation` now (publishing the error event of a missing agent), or undefined. */
+  refusal(conversation: Conversation): Refusal | undefined;
   /** Forwards a user message as `incoming_message` and starts a turn. */
   sendMessage(conversation: Conversation, content: string, attachments: Attachment[]): SendResult;
   /** Finishes the turn, closes the conversation's SSE connections and sends STOP to the agent. */
@@ -108,7 +113,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
     hub.publish(conversationId, "error", { code: "AGENT_UNAVAILABLE", message, retryable: true });
   }
 
-  function finishReply(conversation: Conversation, responseId: string): void {
+  function finishReply(conversation: Conversation, responseId: string, stopped = false): void {
     conversation.history.push({
       messageId: conversation.replyId || responseId || randomUUID(),
       role: "agent",
@@ -116,17 +121,23 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
       username: AGENT_USER.username,
       content: conversation.replyText,
       timestamp: new Date(),
+      ...(stopped ? { stopped } : {}),
     });
     conversation.replyText = "";
   }
 
   const chat: Chat = {
-    sendTurn(conversation, messageId, frames, content) {
+    refusal(conversation) {
       if (!link.connected) {
         unavailable(conversation.id, "no agent is connected to the sidecar");
         return { kind: "no_agent" };
       }
       if (conversation.turn) return { kind: "turn_in_progress" };
+      return undefined;
+    },
+    sendTurn(conversation, messageId, frames, content) {
+      const refused = chat.refusal(conversation);
+      if (refused !== undefined) return refused;
       hub.resetBuffer(conversation.id);
       store.beginTurn(conversation, messageId);
       for (const frame of frames) link.send(frame);
@@ -172,7 +183,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
       hub.publish(conversation.id, "finish", responseId ? { response_id: responseId } : {});
       hub.closeConversation(conversation.id);
       conversation.dropUntilStart = true;
-      if (conversation.replyText) finishReply(conversation, responseId);
+      if (conversation.replyText) finishReply(conversation, responseId, true);
       const stop = { action: StreamControl_Action.STOP, reason: "user_cancelled" };
       link.send(
         feedback(conversation, { responseId, feedback: { case: "streamControl", value: stop } }),

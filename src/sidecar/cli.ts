@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { createDevSidecar, type DevSidecar } from "./dev-sidecar.js";
 import { isLoopbackAddress } from "./http-util.js";
+import { DevSidecarOptionError } from "./options.js";
 
 /** Where an agent started by the CLI connects. */
 export interface StartAgentContext {
@@ -55,6 +56,13 @@ Options:
   --allow-remote    allow a non-loopback --host (the protocol has no authentication)
   --no-agent        do not start the bundled agent; wait for your own
   --help            show this help`;
+
+/** The flag that sets each option the CLI passes on. */
+const OPTION_FLAGS: Readonly<Record<string, string>> = {
+  grpcPort: "--grpc-port",
+  webPort: "--web-port",
+  host: "--host",
+};
 
 function port(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -141,7 +149,14 @@ export async function main(argv: readonly string[], deps: CliDependencies = {}):
     print("shutting down...");
     return 0;
   } catch (err) {
-    printError(`agentwire dev: ${(err as Error).message}`);
+    const option = err instanceof DevSidecarOptionError ? err.option : "";
+    const flag = OPTION_FLAGS[option];
+    if (flag !== undefined && (err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      const port = option === "grpcPort" ? grpcPort : webPort;
+      printError(
+        `agentwire dev: port ${port} on ${host} is already in use; pick another with ${flag} N (0 = any free port)`,
+      );
+    } else printError(`agentwire dev: ${(err as Error).message}`);
     return 1;
   } finally {
     process.off("SIGINT", onSignal);

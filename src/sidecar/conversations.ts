@@ -1,7 +1,8 @@
 /**
  * The dev sidecar's conversation store: conversations, their history (user
- * messages and agent replies), the running turn of each conversation and the
- * idle reaper that fails a turn nobody answers (spec item 12).
+ * messages and agent replies), the running turn of each conversation, the
+ * idle reaper that fails a turn nobody answers (spec item 12), and a bound on
+ * conversations that never had a turn (anyone may name a new id).
  *
  * @module
  */
@@ -24,6 +25,8 @@ export interface HistoryEntry {
   readonly content: string;
   /** When it was written (for replies: when the reply finished). */
   readonly timestamp: Date;
+  /** For replies: the user stopped it before it finished. */
+  readonly stopped?: boolean;
 }
 
 /** The user message being answered and the reply so far. */
@@ -62,6 +65,12 @@ export interface ConversationStoreOptions {
   readonly turnIdleTimeoutMs: number;
   /** Called when a turn went idle for `turnIdleTimeoutMs`; the turn is already ended. */
   readonly onTurnIdle: (conversation: Conversation, turn: Turn) => void;
+  /** Most conversations kept that never had a turn; beyond it the oldest is forgotten. */
+  readonly maxIdleConversations: number;
+  /** Whether a conversation is in use (e.g. has an open event stream) and must not be forgotten. */
+  readonly inUse?: (conversationId: string) => boolean;
+  /** Called when an idle conversation was forgotten, to free what else it held. */
+  readonly onForget?: (conversationId: string) => void;
 }
 
 /** Conversations by id, with turn tracking. */
@@ -74,6 +83,8 @@ export interface ConversationStore {
   ensure(id: string): Conversation;
   /** All conversations. */
   list(): Iterable<Conversation>;
+  /** How many conversations are kept. */
+  readonly size: number;
   /** Starts a turn for the user message `responseId`; the idle timer starts now. */
   beginTurn(conversation: Conversation, responseId: string): Turn;
   /** Resets the idle timer of the running turn (any frame for the conversation). */
@@ -89,6 +100,25 @@ export interface ConversationStore {
 /** Creates an empty {@link ConversationStore}. */
 export function createConversationStore(options: ConversationStoreOptions): ConversationStore {
   const conversations = new Map<string, Conversation>();
+  /** Conversations that had no turn when last looked at, oldest first. */
+  const idle = new Map<string, Conversation>();
+
+  /**
+   * Forgets the oldest idle conversations beyond the bound; those that got a
+   * turn, are in use, or are `keep` (the one just made) stay.
+   */
+  function trim(keep: string): void {
+    for (const [id, c] of idle) {
+      if (idle.size <= options.maxIdleConversations) return;
+      if (c.history.length > 0 || c.turn !== undefined) {
+        idle.delete(id);
+      } else if (id !== keep && !options.inUse?.(id)) {
+        idle.delete(id);
+        conversations.delete(id);
+        options.onForget?.(id);
+      }
+    }
+  }
 
   function make(id: string): Conversation {
     const conversation: Conversation = {
@@ -102,6 +132,8 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
       stoppedResponseId: "",
     };
     conversations.set(id, conversation);
+    idle.set(id, conversation);
+    trim(id);
     return conversation;
   }
 
@@ -120,6 +152,9 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
     get: (id) => conversations.get(id),
     ensure: (id) => conversations.get(id) ?? make(id),
     list: () => conversations.values(),
+    get size() {
+      return conversations.size;
+    },
     beginTurn(conversation, responseId) {
       store.endTurn(conversation);
       const turn: Turn = { responseId, startedAt: new Date(), timer: undefined };

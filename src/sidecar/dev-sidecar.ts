@@ -16,7 +16,11 @@ import { type Chat, createChat } from "./chat.js";
 import { createConversationStore } from "./conversations.js";
 import { createAgentMessagingService } from "./grpc-service.js";
 import { isLoopbackAddress } from "./http-util.js";
-import { type DevSidecarOptions, resolveDevSidecarOptions } from "./options.js";
+import {
+  DevSidecarOptionError,
+  type DevSidecarOptions,
+  resolveDevSidecarOptions,
+} from "./options.js";
 import { createSseHub } from "./sse.js";
 import { createWebApi } from "./web-api.js";
 
@@ -32,6 +36,8 @@ export interface DevSidecar {
   readonly webPort: number;
   /** Whether an agent stream is registered. */
   readonly agentConnected: boolean;
+  /** How many web conversations the sidecar holds. */
+  readonly conversationCount: number;
   /** The agent's last `agent_config`, if any. */
   readonly agentConfig: AgentConfig | undefined;
   /** Resolves once an agent has registered its stream (at once when one has); rejects when `signal` aborts. */
@@ -43,11 +49,19 @@ export interface DevSidecar {
 /** Milliseconds close() waits for HTTP/2 sessions to end before destroying them. */
 const SESSION_CLOSE_GRACE_MS = 2000;
 
-function listen(server: Server, port: number, host: string): Promise<number> {
+/** Listens; a port in use rejects with a DevSidecarOptionError naming the option that picks another. */
+function listen(server: Server, port: number, host: string, option: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EADDRINUSE") return reject(err);
+      const error = new DevSidecarOptionError(
+        option,
+        `port ${port} on ${host} is already in use; pick another (0 = any free port)`,
+      );
+      reject(Object.assign(error, { code: err.code, cause: err }));
+    });
     server.listen(port, host, () => {
-      server.off("error", reject);
+      server.removeAllListeners("error");
       resolve((server.address() as AddressInfo).port);
     });
   });
@@ -66,11 +80,14 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
   const opts = resolveDevSidecarOptions(options);
   const shutdown = new AbortController();
   let chat: Chat | undefined;
+  const hub = createSseHub(opts);
   const store = createConversationStore({
     turnIdleTimeoutMs: opts.turnIdleTimeoutMs,
     onTurnIdle: (conversation, turn) => chat?.handleTurnIdle(conversation, turn),
+    maxIdleConversations: opts.maxIdleConversations,
+    inUse: (id) => hub.hasConnections(id),
+    onForget: (id) => hub.forget(id),
   });
-  const hub = createSseHub(opts);
   const link = createAgentLink({
     onFrame: (frame) => chat?.handleFrame(frame),
     onActiveGone: () => chat?.handleAgentGone(),
@@ -79,6 +96,7 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
   chat = createChat({ store, hub, link, turnIdleTimeoutMs: opts.turnIdleTimeoutMs });
 
   const grpcServer = createHttp2Server(
+    { settings: { maxConcurrentStreams: opts.maxConcurrentStreams } },
     connectNodeAdapter({
       routes: (router) =>
         router.service(
@@ -110,8 +128,8 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
   let grpcPort: number;
   let webPort: number;
   try {
-    grpcPort = await listen(grpcServer, opts.grpcPort, opts.host);
-    webPort = await listen(webServer, opts.webPort, opts.host);
+    grpcPort = await listen(grpcServer, opts.grpcPort, opts.host, "grpcPort");
+    webPort = await listen(webServer, opts.webPort, opts.host, "webPort");
   } catch (err) {
     await Promise.all([closeServer(grpcServer), closeServer(webServer)]);
     throw err;
@@ -145,6 +163,9 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
     },
     get agentConfig() {
       return link.config;
+    },
+    get conversationCount() {
+      return store.size;
     },
     whenAgentConnected: (signal) => link.whenConnected(signal),
     close() {

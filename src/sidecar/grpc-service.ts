@@ -42,7 +42,7 @@ function threadMessage(entry: HistoryEntry): MessageInitShape<typeof ThreadMessa
     user: { id: entry.userId, username: entry.username },
     content: entry.content,
     timestamp: timestampFromDate(entry.timestamp),
-    platformData: { role: entry.role },
+    platformData: entry.stopped ? { role: entry.role, stopped: "true" } : { role: entry.role },
   };
 }
 

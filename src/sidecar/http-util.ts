@@ -51,6 +51,46 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
 }
 
 /**
+ * Reads the whole request body as pieces of `chunkBytes` (the last may be
+ * shorter), refusing more than `maxBytes` with 413. Each arriving part is
+ * copied once into its piece and let go, so the body is held once.
+ */
+export async function readBodyChunks(
+  req: IncomingMessage,
+  maxBytes: number,
+  chunkBytes: number,
+): Promise<Uint8Array[]> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > maxBytes) {
+    throw new HttpError(413, "body_too_large", `the body exceeds ${maxBytes} bytes`);
+  }
+  const chunks: Uint8Array[] = [];
+  let current = new Uint8Array(0);
+  let filled = 0;
+  let size = 0;
+  for await (const part of req as AsyncIterable<Buffer>) {
+    size += part.length;
+    if (size > maxBytes) {
+      throw new HttpError(413, "body_too_large", `the body exceeds ${maxBytes} bytes`);
+    }
+    for (let offset = 0; offset < part.length; ) {
+      if (filled === current.length) {
+        current = new Uint8Array(chunkBytes);
+        filled = 0;
+        chunks.push(current);
+      }
+      const n = Math.min(part.length - offset, current.length - filled);
+      current.set(part.subarray(offset, offset + n), filled);
+      filled += n;
+      offset += n;
+    }
+  }
+  const last = chunks.length - 1;
+  if (last >= 0 && filled < current.length) chunks[last] = current.subarray(0, filled);
+  return chunks;
+}
+
+/**
  * Reads a JSON object body. Requiring `application/json` keeps other web
  * pages from posting to the local sidecar with a CORS "simple request".
  */

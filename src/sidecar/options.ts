@@ -24,6 +24,12 @@ export interface DevSidecarOptions {
   readonly maxFrameBytes?: number;
   /** Most events of the current turn kept for `Last-Event-ID` resume. Default 1000. */
   readonly resumeBufferEvents?: number;
+  /** Most bytes an SSE connection may have unsent before it is dropped (it resumes with `Last-Event-ID`). Default 1 MiB. */
+  readonly maxSseBacklogBytes?: number;
+  /** Most conversations kept that never had a turn; the oldest beyond it is forgotten. Default 1000. */
+  readonly maxIdleConversations?: number;
+  /** Most concurrent HTTP/2 streams per gRPC connection (an agent needs a few). Default 100. */
+  readonly maxConcurrentStreams?: number;
   /** Largest JSON request body of the web API, in bytes. Default 1 MiB. */
   readonly maxJsonBodyBytes?: number;
   /** Largest audio upload, in bytes. Default 25 MiB. */
@@ -84,6 +90,9 @@ export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDe
     heartbeatIntervalMs: count("heartbeatIntervalMs", options.heartbeatIntervalMs ?? 30_000, 1),
     maxFrameBytes: count("maxFrameBytes", options.maxFrameBytes ?? 4 * 1024 * 1024, 1024),
     resumeBufferEvents: count("resumeBufferEvents", options.resumeBufferEvents ?? 1000, 1),
+    maxSseBacklogBytes: count("maxSseBacklogBytes", options.maxSseBacklogBytes ?? 1024 * 1024, 1),
+    maxIdleConversations: count("maxIdleConversations", options.maxIdleConversations ?? 1000, 1),
+    maxConcurrentStreams: count("maxConcurrentStreams", options.maxConcurrentStreams ?? 100, 1),
     maxJsonBodyBytes: count("maxJsonBodyBytes", options.maxJsonBodyBytes ?? 1024 * 1024, 1),
     maxAudioBodyBytes: count("maxAudioBodyBytes", options.maxAudioBodyBytes ?? 25 * 1024 * 1024, 1),
     version: options.version ?? DEV_SIDECAR_VERSION,

@@ -19,7 +19,7 @@ export const PAGE_HTML = `<!doctype html>
 </head>
 <body>
 <div class="app">
-  <aside class="sidebar" aria-label="Conversations">
+  <aside class="sidebar" id="sidebar" aria-label="Conversations">
     <div class="brand">
       <span class="logo" aria-hidden="true">◆</span>
       <span class="brand-name">agentwire</span>
@@ -36,6 +36,9 @@ export const PAGE_HTML = `<!doctype html>
   </aside>
   <main class="chat">
     <header class="chat-header">
+      <button type="button" class="sidebar-toggle" id="sidebar-toggle" aria-controls="sidebar" aria-expanded="false" aria-label="Conversations" title="Conversations">
+        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path d="M4 7h16M4 12h16M4 17h16" stroke="currentColor" stroke-width="2" stroke-linecap="round"/></svg>
+      </button>
       <h1 id="chat-title">New chat</h1>
       <span class="status-line" id="status-line" role="status" aria-live="polite"></span>
     </header>

@@ -17,13 +17,16 @@ const MAIN_SCRIPT = `
   var listEl = $("conversation-list"), messagesEl = $("messages"), emptyEl = $("empty");
   var input = $("input"), sendBtn = $("send"), stopBtn = $("stop"), composer = $("composer");
   var statusLine = $("status-line"), titleEl = $("chat-title"), agentEl = $("agent-state");
-  var state = { conversations: load(), current: null, stream: null, running: false, reply: null, lastUser: "" };
+  var sidebarToggle = $("sidebar-toggle"), app = document.querySelector(".app");
+  // stopped: the user stopped the reply (or its stream broke): its late content never renders.
+  var state = { conversations: load(), current: null, stream: null, running: false, stopped: false, reply: null, lastUser: "" };
 
   function load() { var v = parseJson(localStorage.getItem(STORE_KEY), []); return Array.isArray(v) ? v : []; }
   function save() { localStorage.setItem(STORE_KEY, JSON.stringify(state.conversations.slice(0, 50))); }
+  // Always JSON: the sidecar refuses a state change without a preflighted content type.
   function post(path, body) {
-    var init = { method: "POST" };
-    if (body !== undefined) { init.headers = { "content-type": "application/json" }; init.body = JSON.stringify(body); }
+    var init = { method: "POST", headers: { "content-type": "application/json" } };
+    if (body !== undefined) init.body = JSON.stringify(body);
     return fetch(path, init);
   }
   function convPath(suffix) { return "/api/conversations/" + encodeURIComponent(state.current) + suffix; }
@@ -115,7 +118,10 @@ const MAIN_SCRIPT = `
     add(r);
   }
 
+  var TURN_CONTENT = { chunk: 1, status: 1, prompts: 1, transcript: 1, interaction: 1 };
+
   function handle(event, data) {
+    if (state.stopped && TURN_CONTENT[event]) return;
     if (event === "chunk") {
       statusLine.textContent = "";
       var prev = state.reply ? state.reply.text : "";
@@ -160,6 +166,18 @@ const MAIN_SCRIPT = `
     if (s === state.stream) handle(event, data);
   }
 
+  // The stream broke (the sidecar went away) while a reply ran: end the reply
+  // with an error and let the user send again; the reader keeps reconnecting.
+  function streamBroke(s) {
+    if (s !== state.stream || !state.running) return;
+    state.stopped = true;
+    endReply("Interrupted");
+    setRunning(false);
+    showError({ message: "The connection to the sidecar broke during the reply.", retryable: true });
+  }
+
+  function openConversationStream(id) { return openStream(id, dispatch, streamBroke); }
+
   function closeStream() {
     if (!state.stream) return;
     state.stream.closed = true;
@@ -181,14 +199,18 @@ const MAIN_SCRIPT = `
     state.current = id;
     reset(c ? c.title : "Conversation");
     renderList();
-    state.stream = openStream(id, dispatch);
+    state.stream = openConversationStream(id);
     try {
       var res = await fetch(convPath("/history"));
       var history = await res.json();
       (history.messages || []).forEach(function (m) {
         var agent = (m.platform_data && m.platform_data.role === "agent") || (m.user && m.user.id === "agent");
-        if (agent) agentBubble(m.content || "");
-        else userBubble(m.content || "");
+        if (!agent) { userBubble(m.content || ""); return; }
+        var b = agentBubble(m.content || "");
+        if (m.platform_data && m.platform_data.stopped === "true") {
+          b.classList.add("stopped");
+          b.parentElement.append(el("div", "meta", "Stopped"));
+        }
       });
       scroll(true);
     } catch (e) { /* an empty history is fine */ }
@@ -212,30 +234,43 @@ const MAIN_SCRIPT = `
       save();
       renderList();
       titleEl.textContent = title.slice(0, 48);
-      state.stream = openStream(state.current, dispatch);
+      state.stream = openConversationStream(state.current);
     }
-    if (!state.stream) state.stream = openStream(state.current, dispatch);
+    if (!state.stream) state.stream = openConversationStream(state.current);
     await state.stream.ready;
     clearChips();
     userBubble(bubble);
+    state.stopped = false;
     setRunning(true);
     startReply();
     scroll(true);
   }
 
+  // A message sent while a reply runs supersedes it: the reply is stopped first.
   async function send(text) {
     text = (text || "").trim();
-    if (!text || state.running) return;
-    await beginTurn(text, text);
+    if (!text) return;
+    await deliver(text, text, function () { return post(convPath("/messages"), { content: text }); });
     state.lastUser = text;
-    afterPost(await post(convPath("/messages"), { content: text }));
   }
 
-  async function sendVoice(blob, seconds) {
-    if (state.running) return;
-    await beginTurn("Voice message", "Voice message \u00B7 " + seconds.toFixed(1) + " s");
+  function sendVoice(blob, seconds) {
     var headers = { "content-type": blob.type || "audio/webm" };
-    afterPost(await fetch(convPath("/audio"), { method: "POST", headers: headers, body: blob }));
+    return deliver("Voice message", "Voice message \u00B7 " + seconds.toFixed(1) + " s", function () {
+      return fetch(convPath("/audio"), { method: "POST", headers: headers, body: blob });
+    });
+  }
+
+  async function deliver(title, bubble, request) {
+    try {
+      if (state.running) await stop();
+      await beginTurn(title, bubble);
+      afterPost(await request());
+    } catch (e) {
+      endReply();
+      setRunning(false);
+      showError({ message: "The sidecar cannot be reached; try again once it is back." });
+    }
   }
 
   function afterPost(res) {
@@ -249,6 +284,7 @@ const MAIN_SCRIPT = `
   async function stop() {
     if (!state.running || !state.current) return;
     if (state.stream) state.stream.quick = true;
+    state.stopped = true;
     endReply("Stopped");
     setRunning(false);
     await post(convPath("/cancel"));
@@ -271,7 +307,7 @@ const MAIN_SCRIPT = `
   composer.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var text = input.value;
-    if (!text.trim() || state.running) return;
+    if (!text.trim()) return;
     input.value = "";
     autosize();
     send(text);
@@ -279,6 +315,19 @@ const MAIN_SCRIPT = `
   input.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); composer.requestSubmit(); }
     else if (ev.key === "Escape" && state.running) { ev.preventDefault(); stop(); }
+  });
+  function setSidebar(open) {
+    app.dataset.sidebar = open ? "open" : "closed";
+    sidebarToggle.setAttribute("aria-expanded", String(open));
+  }
+  sidebarToggle.addEventListener("click", function () { setSidebar(app.dataset.sidebar !== "open"); });
+  listEl.addEventListener("click", function () { setSidebar(false); });
+  document.querySelector(".chat").addEventListener("click", function (ev) {
+    if (app.dataset.sidebar === "open" && !sidebarToggle.contains(ev.target)) setSidebar(false);
+  });
+  $("new-chat").addEventListener("click", function () { setSidebar(false); });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && app.dataset.sidebar === "open") { setSidebar(false); sidebarToggle.focus(); }
   });
   input.addEventListener("input", autosize);
   stopBtn.addEventListener("click", stop);

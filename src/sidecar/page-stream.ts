@@ -7,13 +7,14 @@
  */
 
 /**
- * Defines `openStream(id, onEvent)` in the page; the returned object has
- * `ready` (resolves on `connected`), `quick` (reconnect at once next time),
- * `closed` and `abort`.
+ * Defines `openStream(id, onEvent, onBreak)` in the page; the returned object
+ * has `ready` (resolves on `connected`), `quick` (reconnect at once next
+ * time), `closed` and `abort`. `onBreak(s)` is called each time the stream
+ * ends or fails without being closed by the page.
  */
 export const STREAM_SCRIPT = String.raw`
-function openStream(id, onEvent) {
-  var s = { id: id, onEvent: onEvent, lastEventId: null, abort: new AbortController(), closed: false, quick: false };
+function openStream(id, onEvent, onBreak) {
+  var s = { id: id, onEvent: onEvent, onBreak: onBreak, lastEventId: null, abort: new AbortController(), closed: false, quick: false };
   s.ready = new Promise(function (resolve) { s.resolveReady = resolve; });
   connectStream(s);
   return s;
@@ -27,6 +28,7 @@ function connectStream(s) {
     .catch(function () {})
     .then(function () {
       if (s.closed) return;
+      if (s.onBreak) s.onBreak(s);
       s.ready = new Promise(function (resolve) { s.resolveReady = resolve; });
       var delay = s.quick ? 0 : 1000;
       s.quick = false;

@@ -9,6 +9,7 @@
 export const PAGE_STYLE = `:root {
   --bg: #f6f7f9; --panel: #ffffff; --sidebar: #eef0f4; --text: #1c2026; --muted: #68707d;
   --border: #e2e5ea; --accent: #5b5bd6; --accent-2: #7c6cf0; --accent-text: #ffffff;
+  --user-from: #5b5bd6; --user-to: #5d4bd1;
   --bubble: #ffffff; --error: #c93a3a; --error-bg: #fdf0f0; --chip: #f0f0fe; --ok: #2f9e6a;
   --shadow: 0 1px 2px rgba(16, 24, 40, .06), 0 1px 3px rgba(16, 24, 40, .08);
   --radius: 16px; font-size: 15px;
@@ -18,6 +19,7 @@ export const PAGE_STYLE = `:root {
   :root {
     --bg: #0e1014; --panel: #14171c; --sidebar: #101217; --text: #e7e9ee; --muted: #8d95a3;
     --border: #252a33; --accent: #7b7bf0; --accent-2: #9a8cff; --bubble: #1b1f26;
+    --user-from: #4f4fc9; --user-to: #6047d1;
     --error: #ff7b7b; --error-bg: #2a1618; --chip: #1f2130; --ok: #4cc38a;
     --shadow: 0 1px 2px rgba(0, 0, 0, .4);
   }
@@ -64,6 +66,10 @@ button, textarea, input, select { font: inherit; color: inherit; }
   display: flex; align-items: baseline; gap: 12px; padding: 14px 24px;
   border-bottom: 1px solid var(--border); background: var(--panel);
 }
+.sidebar-toggle {
+  display: none; width: 36px; height: 36px; margin: -6px 0; border-radius: 10px; border: 1px solid var(--border);
+  background: transparent; place-items: center; cursor: pointer; flex: none; align-self: center;
+}
 .chat-header h1 { font-size: 16px; margin: 0; font-weight: 600; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .status-line { font-size: 13px; color: var(--muted); }
 .status-line:not(:empty)::before {
@@ -86,7 +92,7 @@ kbd { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; border: 1px sol
   max-width: min(640px, 85%); padding: 10px 14px; border-radius: var(--radius);
   white-space: pre-wrap; overflow-wrap: anywhere; box-shadow: var(--shadow);
 }
-.user .bubble { background: linear-gradient(135deg, var(--accent), var(--accent-2)); color: var(--accent-text); border-bottom-right-radius: 6px; }
+.user .bubble { background: linear-gradient(135deg, var(--user-from), var(--user-to)); color: var(--accent-text); border-bottom-right-radius: 6px; }
 .agent .bubble { background: var(--bubble); border: 1px solid var(--border); border-bottom-left-radius: 6px; }
 .bubble.streaming::after { content: "▍"; color: var(--accent); animation: blink 1s steps(2) infinite; margin-left: 1px; }
 .bubble.stopped { opacity: .75; }
@@ -151,6 +157,12 @@ kbd { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; border: 1px sol
 @media (max-width: 720px) {
   .app { grid-template-columns: 1fr; }
   .sidebar { display: none; }
+  .sidebar-toggle { display: grid; }
+  .chat-header { align-items: center; padding: 12px 16px; }
+  .app[data-sidebar="open"] .sidebar {
+    display: flex; position: fixed; inset: 0 auto 0 0; width: min(300px, 85vw); z-index: 10;
+    box-shadow: 0 0 0 100vmax rgba(0, 0, 0, .35);
+  }
   .messages { padding: 16px; }
   .composer { margin: 0 12px 12px; }
 }

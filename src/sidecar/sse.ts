@@ -1,7 +1,8 @@
 /**
  * Server-sent events for the web chat: per-conversation connections, event
  * ids that count up per conversation, heartbeats, and a bounded buffer of the
- * current turn's events so a client can resume with `Last-Event-ID`.
+ * current turn's events so a client can resume with `Last-Event-ID`; a reader
+ * that falls too far behind is dropped rather than buffered without bound.
  *
  * @module
  */
@@ -38,6 +39,14 @@ export interface SseHubOptions {
   readonly heartbeatIntervalMs: number;
   /** Most events of the current turn kept for `Last-Event-ID` resume. */
   readonly resumeBufferEvents: number;
+  /**
+   * Most bytes a connection may have waiting to be sent: a reader that falls
+   * this far behind (paused, or too slow) is dropped, and resumes by
+   * reconnecting with `Last-Event-ID`.
+   */
+  readonly maxSseBacklogBytes: number;
+  /** Receives a line when a reader was dropped. */
+  readonly onLog?: ((line: string) => void) | undefined;
 }
 
 /** All SSE connections of the web chat, grouped by conversation. */
@@ -50,6 +59,10 @@ export interface SseHub {
   publish(conversationId: string, event: SseEventName, data: Record<string, unknown>): number;
   /** Forgets the buffered events: a new turn starts. */
   resetBuffer(conversationId: string): void;
+  /** Whether a conversation has an open connection. */
+  hasConnections(conversationId: string): boolean;
+  /** Forgets a conversation's ids and buffer (it was forgotten by the store); no-op while connected. */
+  forget(conversationId: string): void;
   /** Ends every connection of a conversation (after a cancel). */
   closeConversation(conversationId: string): void;
   /** Ends every connection (shutdown). */
@@ -80,6 +93,24 @@ export function createSseHub(options: SseHubOptions): SseHub {
     return c;
   }
 
+  /** The backlog a connection may have while a `Last-Event-ID` replay drains (the bound plus the replay). */
+  const replayAllowance = new WeakMap<ServerResponse, number>();
+
+  /** Writes to one connection; drops the connection once its backlog is over the bound. */
+  function send(conversationId: string, res: ServerResponse, frame: string): void {
+    if (res.destroyed) return;
+    res.write(frame);
+    const max = options.maxSseBacklogBytes;
+    const limit = replayAllowance.get(res) ?? max;
+    if (res.writableLength <= max) replayAllowance.delete(res);
+    else if (res.writableLength > limit) {
+      options.onLog?.(
+        `dropped an event stream of conversation ${conversationId} that fell ${res.writableLength} bytes behind; it may resume with Last-Event-ID`,
+      );
+      res.destroy();
+    }
+  }
+
   return {
     get connectionCount() {
       return count;
@@ -103,10 +134,22 @@ export function createSseHub(options: SseHubOptions): SseHub {
         }),
       );
       if (lastEventId !== undefined) {
-        for (const event of c.buffer) if (event.id > lastEventId) res.write(event.frame);
+        // The replay is bounded by resumeBufferEvents; it may drain at the reader's pace.
+        let replayed = 0;
+        for (const event of c.buffer) {
+          if (event.id <= lastEventId) continue;
+          res.write(event.frame);
+          replayed += Buffer.byteLength(event.frame);
+        }
+        if (replayed > 0) replayAllowance.set(res, options.maxSseBacklogBytes + replayed);
       }
       const heartbeat = setInterval(
-        () => res.write(formatSseFrame("heartbeat", { timestamp: new Date().toISOString() })),
+        () =>
+          send(
+            conversationId,
+            res,
+            formatSseFrame("heartbeat", { timestamp: new Date().toISOString() }),
+          ),
         options.heartbeatIntervalMs,
       );
       res.on("close", () => {
@@ -120,8 +163,14 @@ export function createSseHub(options: SseHubOptions): SseHub {
       const frame = formatSseFrame(event, data, id);
       c.buffer.push({ id, frame });
       if (c.buffer.length > options.resumeBufferEvents) c.buffer.shift();
-      for (const res of c.connections) res.write(frame);
+      for (const res of c.connections) send(conversationId, res, frame);
       return id;
+    },
+    hasConnections(conversationId) {
+      return (channels.get(conversationId)?.connections.size ?? 0) > 0;
+    },
+    forget(conversationId) {
+      if (channels.get(conversationId)?.connections.size === 0) channels.delete(conversationId);
     },
     resetBuffer(conversationId) {
       channel(conversationId).buffer = [];

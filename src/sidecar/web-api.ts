@@ -8,14 +8,15 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { toJson } from "@bufbuild/protobuf";
 import { AgentConfigSchema, ThreadHistoryResponseSchema } from "../schema/index.js";
 import type { AgentLink } from "./agent-link.js";
-import { AUDIO_PLACEHOLDER, audioTurn } from "./audio-ingest.js";
-import type { Chat } from "./chat.js";
+import { AUDIO_CHUNK_BYTES, AUDIO_PLACEHOLDER, audioTurn } from "./audio-ingest.js";
+import type { Chat, Refusal, SendResult } from "./chat.js";
 import type { ConversationStore } from "./conversations.js";
+import { isStateChanging, refuseCrossSite } from "./cross-site.js";
 import { threadHistory } from "./grpc-service.js";
 import {
   HttpError,
   isLoopbackHostHeader,
-  readBody,
+  readBodyChunks,
   readJsonObject,
   sendJson,
 } from "./http-util.js";
@@ -43,8 +44,17 @@ export interface WebApiParts {
 
 const CONVERSATION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
+/** Decodes one percent-encoded path segment; malformed encoding is a 400, not a URIError. */
+function decodeSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, "bad_path", `the path segment "${raw}" is not valid percent-encoding`);
+  }
+}
+
 function conversationIdOf(raw: string): string {
-  const id = decodeURIComponent(raw);
+  const id = decodeSegment(raw);
   if (!CONVERSATION_ID.test(id))
     throw new HttpError(400, "bad_conversation_id", "invalid conversation id");
   return id;
@@ -60,7 +70,7 @@ function lastEventIdOf(req: IncomingMessage, url: URL): number | undefined {
 export function createWebApi(parts: WebApiParts): RequestListener {
   const { store, hub, chat, link } = parts;
 
-  function sent(res: ServerResponse, result: ReturnType<Chat["sendMessage"]>): void {
+  function sent(res: ServerResponse, result: SendResult | Refusal): void {
     if (result.kind === "no_agent") {
       sendJson(res, 424, { error: "agent_unavailable", message: "no agent is connected" });
     } else if (result.kind === "turn_in_progress") {
@@ -80,6 +90,7 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname.split("/").filter(Boolean);
     const method = req.method ?? "GET";
+    if (isStateChanging(method)) refuseCrossSite(req);
     const asset = pageAssets[url.pathname];
     if (asset && (method === "GET" || method === "HEAD")) {
       res.writeHead(200, asset.headers);
@@ -112,8 +123,18 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     if (path[0] !== "api" || path[1] !== "conversations" || path.length < 4) {
       throw new HttpError(404, "not_found", `no route for ${method} ${url.pathname}`);
     }
-    const conversation = store.ensure(conversationIdOf(path[2] ?? ""));
+    const conversationId = conversationIdOf(path[2] ?? "");
     const action = `${method} ${path.slice(3).join("/")}`;
+    if (action === "GET history") {
+      // Reading never creates: an unknown id has an empty history.
+      const max = Number(url.searchParams.get("limit") ?? "0");
+      if (!Number.isInteger(max) || max < 0)
+        throw new HttpError(400, "bad_limit", "limit must be 0 or more");
+      const history = threadHistory(store, conversationId, max);
+      sendJson(res, 200, toJson(ThreadHistoryResponseSchema, history, { useProtoFieldName: true }));
+      return;
+    }
+    const conversation = store.ensure(conversationId);
     if (action === "GET stream") {
       hub.attach(conversation.id, res, lastEventIdOf(req, url));
     } else if (action === "POST messages") {
@@ -125,25 +146,26 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     } else if (action === "POST cancel") {
       chat.cancel(conversation);
       res.writeHead(204).end();
-    } else if (action === "GET history") {
-      const max = Number(url.searchParams.get("limit") ?? "0");
-      if (!Number.isInteger(max) || max < 0)
-        throw new HttpError(400, "bad_limit", "limit must be 0 or more");
-      const history = threadHistory(store, conversation.id, max);
-      sendJson(res, 200, toJson(ThreadHistoryResponseSchema, history, { useProtoFieldName: true }));
     } else if (method === "POST" && path[3] === "renderables" && path.length === 5) {
       const body = await readJsonObject(req, parts.maxJsonBodyBytes);
       const answer = parseRenderableAnswer(body);
-      if (!chat.answerRenderable(conversation, decodeURIComponent(path[4] ?? ""), answer)) {
+      if (!chat.answerRenderable(conversation, decodeSegment(path[4] ?? ""), answer)) {
         throw new HttpError(424, "agent_unavailable", "no agent is connected");
       }
       res.writeHead(204).end();
     } else if (action === "POST audio") {
-      const body = await readBody(req, parts.maxAudioBodyBytes);
-      if (body.length === 0) throw new HttpError(400, "empty_audio", "the audio body is empty");
+      // Refuse before reading: an upload nobody can answer is not read at all.
+      const refused = chat.refusal(conversation);
+      if (refused !== undefined) {
+        res.shouldKeepAlive = false;
+        sent(res, refused);
+        return;
+      }
+      const chunks = await readBodyChunks(req, parts.maxAudioBodyBytes, AUDIO_CHUNK_BYTES);
+      if (chunks.length === 0) throw new HttpError(400, "empty_audio", "the audio body is empty");
       const turn = audioTurn(
         conversation.id,
-        body,
+        chunks,
         req.headers["content-type"] ?? "",
         url.searchParams,
       );

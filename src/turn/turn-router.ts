@@ -31,7 +31,7 @@ export interface TurnRouterOptions {
 /**
  * Turns a session's messages into Turns and keeps them honest: one running
  * turn per conversation (a newer message supersedes the running one), STOP
- * aborts the conversation's turn, renderable answers go to the render()
+ * aborts the conversation's turn (unless it names another response), renderable answers go to the render()
  * waiting for them, and a broken stream or a closing session aborts the turns
  * in flight. Shared by `serve` and `turns` so both behave the same.
  */
@@ -129,7 +129,11 @@ export class TurnRouter {
     const conversationId = frame.conversationId || feedback.conversationId;
     const turn = this.active.get(conversationId);
     const kind = feedbackKind(feedback);
-    if (kind === "stop") turn?.abort("stop");
+    // A STOP names the response it stops; one naming an earlier, finished
+    // response is stale and leaves the running turn alone. An empty id stops
+    // whatever runs.
+    const stopped = feedback.responseId || frame.responseId;
+    if (kind === "stop" && (stopped === "" || stopped === turn?.responseId)) turn?.abort("stop");
     let claimed = false;
     if (feedback.feedback.case === "renderableResponse") {
       const response = feedback.feedback.value;

@@ -6,7 +6,9 @@ import { type AgentClientOptions, createAgentClient } from "agentwire";
  * A raw node:http2 server on 127.0.0.1 that answers every stream with
  * `answer`: for tests of what a sidecar may send besides valid frames.
  */
-export async function startRawSidecar(answer: (stream: http2.ServerHttp2Stream) => void) {
+export async function startRawSidecar(
+  answer: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void,
+) {
   let streams = 0;
   const server = http2.createServer();
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -14,10 +16,10 @@ export async function startRawSidecar(answer: (stream: http2.ServerHttp2Stream) 
     sessions.add(s);
     s.on("close", () => sessions.delete(s));
   });
-  server.on("stream", (stream) => {
+  server.on("stream", (stream, headers) => {
     streams++;
     stream.on("error", () => {});
-    answer(stream);
+    answer(stream, headers);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {

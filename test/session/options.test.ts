@@ -7,8 +7,8 @@ describe("session options", () => {
     const o = resolveSessionOptions({ config: { systemPrompt: "x" } });
     expect(o).toMatchObject({
       initialDelayMs: 50,
-      maxDelayMs: 500,
-      maxAttempts: 240,
+      maxDelayMs: 2000,
+      maxAttempts: Number.POSITIVE_INFINITY,
       healthyAfterMs: 5000,
       maxBufferFrames: 1024,
       maxBufferBytes: 8 * 1024 * 1024,

@@ -104,6 +104,26 @@ describe("reconnecting", () => {
     expect(sidecar.streams.pending).toBe(0);
   });
 
+  it("by default never gives up: 300 failed attempts later it still reconnects, and opens once the sidecar is back", async () => {
+    await sidecar.kill();
+    // Zero delays, so the attempts pile up quickly; the attempt limit is the default.
+    const agent = connectAgent(sidecar.address, { initialDelayMs: 0, maxDelayMs: 0 });
+    const closed: SessionState[] = [];
+    agent.session.on("state", ({ state }) => {
+      if (state === "closed") closed.push(state);
+    });
+    await agent.states.nextMatching(
+      (c) => c.state === "reconnecting" && c.attempt >= 300,
+      "the 300th failed attempt",
+      15_000,
+    );
+    expect(closed).toEqual([]);
+    await sidecar.restart();
+    await agent.reach("open", 15_000);
+    await sidecar.streams.next("the stream after the outage");
+    await agent.dispose();
+  });
+
   it("resets the attempt count once a stream has been healthy", async () => {
     const agent = connectAgent(sidecar.address, { maxAttempts: 2, healthyAfterMs: 0 });
     for (let i = 0; i < 4; i++) {

@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEchoAgent } from "../../examples/echo-agent.js";
 import { type Harness, startHarness } from "./support/harness.js";
 
@@ -10,6 +10,14 @@ import { type Harness, startHarness } from "./support/harness.js";
 let h: Harness;
 let agent: ReturnType<typeof startEchoAgent>;
 let browser: Browser;
+const pageErrors: Error[] = [];
+
+/** A new page whose errors fail the test. */
+async function newPage() {
+  const page = await browser.newPage({ viewport: { width: 1180, height: 760 } });
+  page.on("pageerror", (e) => pageErrors.push(e));
+  return page;
+}
 
 beforeAll(async () => {
   h = await startHarness();
@@ -29,6 +37,10 @@ beforeAll(async () => {
   });
 }, 60_000);
 
+afterEach(() => {
+  expect(pageErrors.splice(0)).toEqual([]);
+});
+
 afterAll(async () => {
   await browser?.close();
   await agent?.close();
@@ -37,7 +49,7 @@ afterAll(async () => {
 
 describe("the chat page with the echo agent", () => {
   it("streams the echo, and the stop button ends `count 200` early", async () => {
-    const page = await browser.newPage({ viewport: { width: 1180, height: 760 } });
+    const page = await newPage();
     await page.goto(h.sidecar.webUrl);
     await page.locator("#agent-state .agent-label", { hasText: "Agent connected" }).waitFor();
     await page.locator("#input").fill("hello agentwire");
@@ -67,7 +79,7 @@ describe("the chat page with the echo agent", () => {
   });
 
   it("records a voice message from the microphone and shows the agent's answer", async () => {
-    const page = await browser.newPage({ viewport: { width: 1180, height: 760 } });
+    const page = await newPage();
     await page.goto(h.sidecar.webUrl);
     await page.locator("#agent-state .agent-label", { hasText: "Agent connected" }).waitFor();
     const mic = page.locator("#mic");

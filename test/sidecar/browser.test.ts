@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type DemoAgent, startDemoAgent } from "./support/demo-agent.js";
 import { type Harness, startHarness } from "./support/harness.js";
 
@@ -8,6 +8,7 @@ let h: Harness;
 let agent: DemoAgent;
 let browser: Browser;
 let page: Page;
+const pageErrors: Error[] = [];
 
 beforeAll(async () => {
   h = await startHarness();
@@ -20,8 +21,13 @@ beforeAll(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1180, height: 760 } });
   page.on("console", (m) => console.log("page:", m.text()));
-  page.on("pageerror", (e) => console.log("pageerror:", e.message));
+  page.on("pageerror", (e) => pageErrors.push(e));
 }, 60_000);
+
+// Any error the page throws fails the test during which it was thrown.
+afterEach(() => {
+  expect(pageErrors.splice(0)).toEqual([]);
+});
 
 afterAll(async () => {
   await browser?.close();

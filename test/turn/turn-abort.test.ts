@@ -65,6 +65,39 @@ group("a user STOP", () => {
   });
 });
 
+group("a stale STOP", () => {
+  it("naming an earlier, finished response leaves the running turn alone; an empty response id stops it", async () => {
+    const running = deferred<Turn>();
+    served = serve(rig.agent.session, {
+      async message(turn, message) {
+        if (message.content !== "long") return `reply to ${message.content}`;
+        await turn.write("working");
+        running.resolve(turn);
+        await new Promise((r) => turn.signal.addEventListener("abort", r, { once: true }));
+      },
+    });
+    const finished = sendMessage(rig.stream, "c1", "quick");
+    expect((await readUntil(rig.stream, isTerminal, "the quick reply")).map(describe)).toEqual([
+      "START",
+      "DELTA:reply to quick",
+      "END",
+    ]);
+    sendMessage(rig.stream, "c1", "long");
+    const turn = await running.promise;
+    expect(describe(await nextReply(rig.stream))).toBe("START");
+    expect(describe(await nextReply(rig.stream))).toBe("DELTA:working");
+    sendStop(rig.stream, "c1", finished);
+    // Frames are handled in order: once the marker is answered, the STOP was seen.
+    expect(await framesBeforeMarker()).toEqual([]);
+    expect(turn.signal.aborted).toBe(false);
+    expect(served.activeTurns.get("c1")).toBe(turn);
+    await readUntil(rig.stream, isTerminal, "the rest of the marker's reply");
+    sendStop(rig.stream, "c1", "");
+    expect(await framesBeforeMarker()).toEqual([]);
+    expect(turn.abortReason).toBe("stop");
+  });
+});
+
 group("supersession", () => {
   it("a newer message aborts the running turn and its handler starts at once", async () => {
     const firstAborted = deferred<Turn>();

@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { AgentwireError, type ServeHandle, serve, type Turn } from "agentwire";
 import { ErrorResponse_ErrorCode } from "agentwire/schema";
 import { afterEach, beforeEach, expect, describe as group, it } from "vitest";
@@ -53,6 +54,35 @@ group("a normal turn", () => {
     }
     const end = frames.at(-1)?.payload;
     expect(end?.case === "content" && end.value.attachments[0]?.attachmentType.case).toBe("link");
+  });
+
+  it("streams 50 unawaited writes with one abort listener on the turn's signal and no process warning", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    const listeners = deferred<number>();
+    try {
+      served = serve(rig.agent.session, {
+        async message(turn) {
+          const writes = Array.from({ length: 50 }, (_, i) => turn.write(`${i} `));
+          listeners.resolve(getEventListeners(turn.signal, "abort").length);
+          await Promise.all(writes);
+        },
+      });
+      sendMessage(rig.stream, "c1", "stream");
+      const frames = await readUntil(rig.stream, isTerminal, "the reply");
+      expect(frames.map(describe)).toEqual([
+        "START",
+        ...Array.from({ length: 50 }, (_, i) => `DELTA:${i} `),
+        "END",
+      ]);
+      expect(await listeners.promise).toBe(1);
+      // Process warnings are emitted on a later tick.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === "MaxListenersExceededWarning")).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 
   it("generates one W3C traceparent per turn when the message carries none", async () => {
