@@ -209,8 +209,10 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
         abort.abort();
       }, this.ctx.idleTimeoutMs);
     };
+    // Headers open the watch; only a response (a delivery or a heartbeat)
+    // shows the stream was healthy, so a server that accepts and then fails
+    // every stream still counts towards reconnectAttempts.
     const opened = () => {
-      healthy = true;
       if (this.state === "connecting") this.setState("open");
     };
     let invalid: AgentwireError | undefined;
@@ -218,6 +220,7 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
       armIdle();
       for await (const res of this.ctx.open(this.lastSeq, abort.signal, opened)) {
         opened();
+        healthy = true;
         const event = res.event;
         if (event.case === "heartbeat" || event.case === undefined) {
           armIdle();
