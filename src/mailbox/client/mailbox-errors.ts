@@ -12,27 +12,27 @@ const refusals: Partial<Record<Code, AgentwireErrorReason>> = {
   [Code.PermissionDenied]: "forbidden",
   [Code.Unauthenticated]: "unauthenticated",
   [Code.InvalidArgument]: "invalid_argument",
-  [Code.OutOfRange]: "too_large",
 };
-
-/**
- * The server's message about a size limit: a refusal with RESOURCE_EXHAUSTED
- * that says "too large" is `too_large`; a plain RESOURCE_EXHAUSTED (an
- * overloaded server) stays a retryable `rpc_failed`.
- */
-const tooLarge = /too large|too many|at most|exceeds|limit/i;
 
 /**
  * Converts anything a mailbox call threw into an AgentwireError whose reason
  * says what the server refused (`not_found`, `forbidden`, `unauthenticated`,
  * `invalid_argument` naming the field, `too_large`), or `rpc_failed` with the
  * transport's code. The message starts with the method name.
+ *
+ * RESOURCE_EXHAUSTED means two things: on a call, input over a limit
+ * (`too_large`, never retried); on a watch, a server with too many streams
+ * open (`rpc_failed`, retried after a backoff): `exhausted` says which.
  */
-export function mailboxError(what: string, error: unknown): AgentwireError {
+export function mailboxError(
+  what: string,
+  error: unknown,
+  exhausted: "too_large" | "rpc_failed" = "too_large",
+): AgentwireError {
   if (error instanceof AgentwireError) return error;
   const ce = ConnectError.from(error);
-  let reason = refusals[ce.code] ?? "rpc_failed";
-  if (ce.code === Code.ResourceExhausted && tooLarge.test(ce.rawMessage)) reason = "too_large";
+  const reason =
+    ce.code === Code.ResourceExhausted ? exhausted : (refusals[ce.code] ?? "rpc_failed");
   const out = new AgentwireError(reason, `${what}: ${ce.rawMessage}`, ce.code, error);
   for (const [k, v] of ce.metadata) out.metadata.append(k, v);
   return out;

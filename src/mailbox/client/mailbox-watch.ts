@@ -271,7 +271,7 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
             Code.DeadlineExceeded,
             e,
           )
-        : mailboxError("watch", e);
+        : mailboxError("watch", e, "rpc_failed");
       return { error, healthy };
     } finally {
       clearTimeout(idle);
