@@ -82,7 +82,7 @@ export interface Mailbox<P extends JsonValue = JsonValue, S extends JsonObject =
   participants(threadId: string, options?: MailCallOptions): Promise<ParticipantRole[]>;
   /** Pushes this agent's deliveries after `after` as they arrive, resuming across reconnects. */
   watch(options?: WatchOptions): MailboxWatch<P, S>;
-  /** Closes the client's connections; calls in flight fail with reason "rpc_failed". */
+  /** Ends the client's watches and closes its connections; calls in flight fail with reason "rpc_failed". */
   close(): void;
 }
 
@@ -105,6 +105,7 @@ export function createMailbox<P extends JsonValue = JsonValue, S extends JsonObj
             throw invalidPayloadError(what, message, e);
           }
         };
+  const watches = new Set<Watch<P, S>>();
   const converters = new Map<string, ProtoConverter<P, S>>();
   const convert = (what: string): ProtoConverter<P, S> => {
     let c = converters.get(what);
@@ -270,7 +271,7 @@ export function createMailbox<P extends JsonValue = JsonValue, S extends JsonObj
       const after = toSeq("watch", "after", opts?.after ?? 0n);
       const includeContext = opts?.context ?? true;
       const recent = count("watch", "recent", opts?.recent);
-      return new Watch<P, S>(
+      const watch = new Watch<P, S>(
         {
           open: (afterSeq, signal, onHeader) =>
             rpc.watch({ agentId, afterSeq, includeContext, recent }, { signal, onHeader }),
@@ -283,8 +284,15 @@ export function createMailbox<P extends JsonValue = JsonValue, S extends JsonObj
         after,
         opts?.signal,
       );
+      watches.add(watch);
+      watch.on("state", (c) => c.state === "closed" && watches.delete(watch));
+      return watch;
     },
-    close: () => connection.close(),
+    close() {
+      // Watches end first (cleanly), so none reconnects over the closed connections.
+      for (const w of [...watches]) w.close();
+      connection.close();
+    },
   };
 }
 

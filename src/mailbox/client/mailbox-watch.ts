@@ -135,6 +135,7 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
 
   close(): void {
     this.stop.abort();
+    if (!this.iterated) this.setState("closed");
   }
 
   [Symbol.asyncIterator](): AsyncIterator<MailDelivery<P, S>> {

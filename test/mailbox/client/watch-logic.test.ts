@@ -225,6 +225,23 @@ describe("watch (logic, scripted server)", () => {
     expect(await done).toEqual({ ok: true });
   });
 
+  it("closing the client ends its watches cleanly instead of reconnecting", async () => {
+    const { mailbox, streams } = setup();
+    const watch = mailbox.watch();
+    const { items, done } = consume(watch);
+    const s = await streams.next("the stream");
+    s.deliver(1);
+    await items.next("delivery 1");
+    mailbox.close();
+    expect(await done).toEqual({ ok: true });
+    await s.cancelled;
+    expect(streams.all).toHaveLength(1);
+    const unused = mailbox.watch();
+    expect(unused.state).toBe("connecting");
+    unused.close();
+    expect(unused.state).toBe("closed");
+  });
+
   it("a watch is iterated once, and bad options name the option", () => {
     const { mailbox } = setup();
     const watch = mailbox.watch();
