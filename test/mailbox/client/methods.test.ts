@@ -139,6 +139,41 @@ describe.each<MailboxProtocol>(["connect", "grpc"])("every method over %s", (pro
     expect((await orch.threads({ limit: 10, offset: 1 })).threads).toEqual([]);
   });
 
+  it("watch pushes deliveries with their context, and resumes after a given sequence", async () => {
+    const from = agent(`w-from-${protocol}@t`);
+    const to = agent(`w-to-${protocol}@t`);
+    const first = await from.send(
+      to.agentId,
+      { kind: "a", text: "1" },
+      { contextSnapshot: { goal: "g" } },
+    );
+    const ac = new AbortController();
+    const seen: { seq: bigint; text: string; snapshot: Snap; recent: number }[] = [];
+    for await (const d of to.watch({ signal: ac.signal, recent: 1 })) {
+      seen.push({
+        seq: d.seq,
+        text: d.message.payload.text,
+        snapshot: d.context.snapshot,
+        recent: d.context.recentMessages.length,
+      });
+      if (d.seq === 1n)
+        await from.send(to.agentId, { kind: "a", text: "2" }, { threadId: first.threadId });
+      if (d.seq === 2n) break;
+    }
+    expect(seen).toEqual([
+      { seq: 1n, text: "1", snapshot: { goal: "g" }, recent: 1 },
+      { seq: 2n, text: "2", snapshot: {}, recent: 1 },
+    ]);
+    const resumed: bigint[] = [];
+    await from.send(to.agentId, { kind: "a", text: "3" });
+    for await (const d of to.watch({ after: 2n, context: false })) {
+      resumed.push(d.seq);
+      expect(d.context.recentMessages).toEqual([]);
+      break;
+    }
+    expect(resumed).toEqual([3n]);
+  });
+
   it("refusals are typed: not_found, invalid_argument naming the field, too_large", async () => {
     const a = agent(`a-${protocol}@t`);
     const b = agent(`b-${protocol}@t`);
