@@ -64,11 +64,12 @@ const sqlText = {
   threadByCurrent:
     "SELECT * FROM mailbox_threads WHERE current_key = ? ORDER BY last_order DESC LIMIT 1",
   threadByCreation: "SELECT * FROM mailbox_threads WHERE creation_key = ?",
-  maxOrder: "SELECT coalesce(max(last_order), 0) AS o FROM mailbox_threads",
   insertThread: `INSERT INTO mailbox_threads (id, participants, silent, current_key, creation_key, created_at, updated_at)
        VALUES (?, '[]', '[]', ?, ?, ?, ?)`,
   updateThread: `UPDATE mailbox_threads SET participants = ?, silent = ?, current_key = ?, updated_at = ?,
-         message_count = ?, last_order = ? WHERE id = ?`,
+         message_count = ?,
+         last_order = (SELECT coalesce(max(last_order), 0) + 1 FROM mailbox_threads)
+       WHERE id = ?`,
   isMember: "SELECT 1 AS x FROM mailbox_members WHERE agent_id = ? AND thread_id = ?",
   upsertMember: `INSERT INTO mailbox_members (agent_id, thread_id, role, joined_at, visible_joined_at)
        VALUES (?, ?, ?, ?, ?)
@@ -88,7 +89,7 @@ const sqlText = {
   setCursor:
     "UPDATE mailbox_members SET read_seq = ?, unread = ? WHERE agent_id = ? AND thread_id = ?",
   unread: `SELECT d.seq AS seq, ${prefixed} FROM mailbox_members p
-       JOIN mailbox_deliveries d
+       CROSS JOIN mailbox_deliveries d INDEXED BY mailbox_deliveries_thread
          ON d.agent_id = p.agent_id AND d.thread_id = p.thread_id AND d.seq > p.read_seq
        JOIN mailbox_messages m ON m.thread_id = d.thread_id AND m.n = d.n
        WHERE p.agent_id = ? AND p.unread > 0 AND d.seq > ?

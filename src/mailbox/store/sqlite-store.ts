@@ -11,7 +11,10 @@
  * too, at the cost of one fsync per send.
  *
  * One connection serves every call: better-sqlite3 is synchronous, so each
- * method runs whole, as one transaction, before another starts. Several
+ * method runs whole, as one transaction, before another starts. Sends that
+ * arrive in the same event-loop turn are group-committed: one transaction and
+ * one WAL commit for all, each send in its own savepoint (a failing send rolls
+ * back alone), every one answered only after that commit. Several
  * processes may share the file (writes take `BEGIN IMMEDIATE` and wait up to
  * `busyTimeoutMs`), though watchers are woken only in the sending process.
  *
@@ -21,6 +24,8 @@ import type BetterSqlite3 from "better-sqlite3";
 import { AgentwireError } from "../../client/errors.js";
 import { invalidArgument, missingPackage, unavailable } from "../core/mailbox-errors.js";
 import type {
+  AppendMessageInput,
+  AppendMessageResult,
   DeliveryRecord,
   MailboxStore,
   StoredMessage,
@@ -126,6 +131,56 @@ function sqliteStore(db: BetterSqlite3.Database, s: Statements): MailboxStore {
       return Promise.reject(convert(error));
     }
   };
+  // Group commit: sends that arrive in the same event-loop turn share one
+  // transaction (one WAL commit), each inside its own savepoint, so a failing
+  // send rolls back alone; every send is answered only after the commit.
+  const knownAgents = new Set<string>();
+  const single = db.transaction((input: AppendMessageInput, registered: string[]) =>
+    appendInTransaction(s, input, knownAgents, registered),
+  );
+  type Queued = {
+    input: AppendMessageInput;
+    resolve: (r: AppendMessageResult) => void;
+    reject: (e: unknown) => void;
+  };
+  const group = db.transaction((batch: Queued[], registered: string[]) =>
+    batch.map((q) => {
+      const mine: string[] = [];
+      try {
+        const value = single(q.input, mine);
+        registered.push(...mine);
+        return { ok: true as const, value };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    }),
+  );
+  let queue: Queued[] = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    let results: ReturnType<typeof group>;
+    const registered: string[] = [];
+    try {
+      results = group.immediate(batch, registered);
+    } catch (error) {
+      for (const q of batch) q.reject(convert(error));
+      return;
+    }
+    for (const a of registered) knownAgents.add(a);
+    batch.forEach((q, i) => {
+      const r = results[i]!;
+      if (r.ok) q.resolve(r.value);
+      else q.reject(convert(r.error));
+    });
+  };
+  const appendMessage = (input: AppendMessageInput) =>
+    new Promise<AppendMessageResult>((resolve, reject) => {
+      if (!db.open) return reject(unavailable("the mailbox store is closed"));
+      queue.push({ input, resolve, reject });
+      if (queue.length === 1) setImmediate(flush);
+    });
+
   const deliveryRows = (rows: (MessageRow & { seq: number })[]): DeliveryRecord[] =>
     rows.map((r) => ({ seq: BigInt(r.seq), message: toStoredMessage(r) }));
   const threadRecord = (threadId: string): ThreadRecord | undefined => {
@@ -144,7 +199,7 @@ function sqliteStore(db: BetterSqlite3.Database, s: Statements): MailboxStore {
   return {
     backend: "sqlite",
     registerAgent: (agentId) => tx(true, () => s.insertAgent.run(agentId, Date.now()).changes > 0),
-    appendMessage: (input) => tx(true, () => appendInTransaction(s, input)),
+    appendMessage,
     markRead: (agentId, threadId, upToSeq) =>
       tx(true, () => {
         const c = s.cursor.get(agentId, threadId) as
@@ -235,6 +290,7 @@ function sqliteStore(db: BetterSqlite3.Database, s: Statements): MailboxStore {
       }
     },
     close: async () => {
+      if (queue.length > 0) await new Promise<void>((r) => setImmediate(r));
       if (db.open) db.close();
     },
   };
