@@ -128,6 +128,9 @@ describe.each<MailboxProtocol>(["connect", "grpc"])("every method over %s", (pro
 
     // The writer has two unread deliveries (seq 1 and 2); read up to 1 leaves 2.
     expect((await writer.unread()).map((d) => d.seq)).toEqual([1n, 2n]);
+    // Pages: the oldest first, then after the page's last sequence.
+    expect((await writer.unread({ limit: 1 })).map((d) => d.seq)).toEqual([1n]);
+    expect((await writer.unread({ after: 1n, limit: 1 })).map((d) => d.seq)).toEqual([2n]);
     expect(await writer.markRead(sent.threadId, { upTo: 1n })).toEqual({ upTo: 1n });
     expect((await writer.unread()).map((d) => d.seq)).toEqual([2n]);
     expect(await writer.markRead(sent.threadId)).toEqual({ upTo: 2n });
