@@ -224,6 +224,18 @@ describe.each<MailboxProtocol>(["connect", "grpc"])("every method over %s", (pro
         `unread: payload of message ${bad.messageId} from ${sender.agentId} failed validation: n must be a number`,
       );
       await refused(strict.thread(bad.threadId), "invalid_argument", /^thread: payload/);
+      // A watch reports the refused delivery to an `invalid` listener and goes on.
+      const last = await sender.send(strict.agentId, { n: 3 } as unknown as Task);
+      const watch = strict.watch({ context: false });
+      const invalid: string[] = [];
+      watch.on("invalid", (i) => invalid.push(`${i.seq}:${i.messageId}:${i.error.reason}`));
+      const good: bigint[] = [];
+      for await (const d of watch) {
+        good.push(d.seq);
+        if (d.message.id === last.messageId) break;
+      }
+      expect(good).toEqual([1n, 3n]);
+      expect(invalid).toEqual([`2:${bad.messageId}:invalid_argument`]);
     } finally {
       strict.close();
     }
