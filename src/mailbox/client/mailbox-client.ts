@@ -90,7 +90,7 @@ export function createMailbox<P extends JsonValue = JsonValue, S extends JsonObj
   options: MailboxOptions<P>,
 ): Mailbox<P, S> {
   const o = resolveMailboxOptions(options);
-  const connection = createMailboxConnection(o as never);
+  const connection = createMailboxConnection(o);
   const rpc = createClient(MailboxService, connection.transport);
   const agentId = o.agentId;
   const validate = o.validate;
