@@ -33,3 +33,4 @@ export {
 export type * from "./mailbox-types.js";
 export { toContextFrame } from "./views.js";
 export { createWakeHub, type WakeHub } from "./wake-hub.js";
+export { type WatchEvent, type WatchOptions, watchDeliveries } from "./watch.js";
