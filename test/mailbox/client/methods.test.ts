@@ -193,7 +193,23 @@ describe.each<MailboxProtocol>(["connect", "grpc"])("every method over %s", (pro
     );
     const big = { kind: "x", text: "y".repeat(1024 * 1024 + 1) };
     await refused(a.send(b.agentId, big), "too_large");
-    // Checked before anything is sent, naming the option.
+    // Checked before anything is sent, naming the field or option.
+    const notJson = { kind: "x", text: 1n } as unknown as Task;
+    await refused(
+      a.send(b.agentId, notJson),
+      "invalid_argument",
+      /^send: payload is not a JSON value/,
+    );
+    await refused(
+      a.send(b.agentId, { kind: "x", text: "" }, { contextSnapshot: [] as unknown as Snap }),
+      "invalid_argument",
+      /^send: contextSnapshot must be a JSON object/,
+    );
+    await refused(
+      a.send(7 as unknown as string, { kind: "x", text: "" }),
+      "invalid_argument",
+      /^send: to/,
+    );
     await refused(b.unread({ recent: -1 }), "invalid_argument", /unread: recent/);
     await refused(b.markRead(threadId, { upTo: -1 }), "invalid_argument", /markRead: upTo/);
     expect(() => createMailbox({ agentId: "", baseUrl: server.url })).toThrow(/agentId/);
