@@ -177,6 +177,34 @@ describe.each<MailboxProtocol>(["connect", "grpc"])("every method over %s", (pro
     expect(resumed).toEqual([3n]);
   });
 
+  it("handoff options turn the snapshot into a handoff packet", async () => {
+    const from = agent(`h-from-${protocol}@t`);
+    const to = agent(`h-to-${protocol}@t`);
+    await from.send(
+      to.agentId,
+      { kind: "task", text: "go" },
+      {
+        contextSnapshot: { goal: "brief", step: 3, _private: "x" } as Snap,
+        handoff: {
+          goal: "ship it",
+          nextAction: "write",
+          includeFields: ["goal", "step", "_private"],
+        },
+      },
+    );
+    const [d] = await to.unread();
+    expect(d?.message.contextSnapshot).toMatchObject({
+      version: 1,
+      goal: "ship it",
+      nextAction: "write",
+      context: { goal: "brief", step: 3 },
+      decisions: [],
+      openQuestions: [],
+      artifacts: {},
+    });
+    expect(JSON.stringify(d?.message.contextSnapshot)).not.toContain("_private");
+  });
+
   it("refusals are typed: not_found, invalid_argument naming the field, too_large", async () => {
     const a = agent(`a-${protocol}@t`);
     const b = agent(`b-${protocol}@t`);
