@@ -88,7 +88,7 @@ const sqlText = {
   setCursor:
     "UPDATE mailbox_members SET read_seq = ?, unread = ? WHERE agent_id = ? AND thread_id = ?",
   unread: `SELECT d.seq AS seq, ${prefixed} FROM mailbox_members p
-       JOIN mailbox_deliveries d
+       CROSS JOIN mailbox_deliveries d INDEXED BY mailbox_deliveries_thread
          ON d.agent_id = p.agent_id AND d.thread_id = p.thread_id AND d.seq > p.read_seq
        JOIN mailbox_messages m ON m.thread_id = d.thread_id AND m.n = d.n
        WHERE p.agent_id = ? AND p.unread > 0 AND d.seq > ?
