@@ -16,6 +16,14 @@ import pg from "pg";
 export interface TestPostgres {
   /** A `postgres://` URL of a database that is this test's alone. */
   readonly url: string;
+  /** Creates another fresh database on the same server and answers its URL. */
+  createDatabase(): Promise<string>;
+  /**
+   * Creates a fresh schema in this test's database and answers a URL whose
+   * connections use it (`search_path`): a new empty mailbox in a few
+   * milliseconds, where a database takes a second.
+   */
+  createSchema(): Promise<string>;
   /** Stops the server (fast shutdown); acknowledged commits stay on disk. */
   stopServer(): Promise<void>;
   /** Starts the stopped server again on the same port and data. */
@@ -85,19 +93,43 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   return await throwawayCluster();
 }
 
-async function externalPostgres(adminUrl: string): Promise<TestPostgres> {
-  const name = databaseName();
-  await withAdmin(adminUrl, (c) => c.query(`create database ${name}`));
+/** The URL of database `name` on the server of `adminUrl`. */
+function urlOf(adminUrl: string, name: string): string {
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function createDatabase(adminUrl: string, made: string[]): Promise<string> {
+  const name = databaseName();
+  await withAdmin(adminUrl, (c) => c.query(`create database ${name}`));
+  made.push(name);
+  return urlOf(adminUrl, name);
+}
+
+let schemas = 0;
+
+async function createSchema(url: string): Promise<string> {
+  const name = `mailbox_${schemas++}`;
+  await withAdmin(url, (c) => c.query(`create schema ${name}`));
+  const u = new URL(url);
+  u.searchParams.set("options", `-c search_path=${name}`);
+  return u.toString();
+}
+
+async function externalPostgres(adminUrl: string): Promise<TestPostgres> {
+  const made: string[] = [];
+  const url = await createDatabase(adminUrl, made);
   return {
-    url: url.toString(),
+    url,
+    createDatabase: () => createDatabase(adminUrl, made),
+    createSchema: () => createSchema(url),
     stopServer: () => Promise.reject(new Error("cannot stop an external PostgreSQL")),
     startServer: () => Promise.reject(new Error("cannot start an external PostgreSQL")),
     close: () =>
-      withAdmin(adminUrl, (c) => c.query(`drop database if exists ${name} with (force)`)).then(
-        () => undefined,
-      ),
+      withAdmin(adminUrl, async (c) => {
+        for (const name of made) await c.query(`drop database if exists ${name} with (force)`);
+      }),
   };
 }
 
@@ -171,10 +203,12 @@ async function throwawayCluster(): Promise<TestPostgres> {
   };
 
   await startServer();
-  const name = databaseName();
-  await withAdmin(adminUrl, (c) => c.query(`create database ${name}`));
+  const made: string[] = [];
+  const url = await createDatabase(adminUrl, made);
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/${name}`,
+    url,
+    createDatabase: () => createDatabase(adminUrl, made),
+    createSchema: () => createSchema(url),
     stopServer,
     startServer,
     close: async () => {

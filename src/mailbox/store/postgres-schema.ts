@@ -18,6 +18,107 @@ interface Migration {
 export const migrationLockKey = 0x6167656e74776972n;
 
 /**
+ * The two halves of a send, as functions so that a send is four round trips
+ * (BEGIN, resolve, write, COMMIT) whatever it touches. In READ COMMITTED each
+ * statement inside a function takes a fresh snapshot, so the lookup after the
+ * advisory lock sees what the lock's previous holder committed.
+ *
+ * `mailbox_resolve_thread` locks the thread of a send: an explicit one (no row
+ * answered when it does not exist), or the one of the participant set under an
+ * advisory lock on the set's key (checked again once locked, since a send into
+ * it may have moved it to another set meanwhile), or a new one.
+ *
+ * `mailbox_write_send` writes the agents (sorted), the message, the thread's
+ * new state, the memberships and bcc links, queues the NOTIFY payloads
+ * (delivered on commit), then locks the recipients' counter rows in sorted
+ * order (no deadlock between sends with overlapping recipients), increments
+ * them, inserts the deliveries and answers each recipient's sequence.
+ */
+const sendFunctions = `
+CREATE FUNCTION mailbox_resolve_thread(p_thread_id text, p_key text, p_new_id text, p_ts bigint, p_from text)
+RETURNS TABLE (id text, created boolean, participants text[], silent text[], message_count integer, sender_member boolean)
+LANGUAGE plpgsql AS $fn$
+#variable_conflict use_column
+DECLARE
+  t mailbox_threads%ROWTYPE;
+  found_id text;
+  is_new boolean := false;
+BEGIN
+  IF p_thread_id IS NOT NULL THEN
+    SELECT * INTO t FROM mailbox_threads th WHERE th.id = p_thread_id FOR UPDATE;
+    IF NOT FOUND THEN RETURN; END IF;
+  ELSE
+    PERFORM pg_advisory_xact_lock(1835103336, hashtext(p_key));
+    LOOP
+      found_id := NULL;
+      SELECT th.id INTO found_id FROM mailbox_threads th
+        WHERE th.current_key = p_key OR th.creation_key = p_key
+        ORDER BY (th.current_key = p_key) DESC, th.last_order DESC LIMIT 1;
+      EXIT WHEN found_id IS NULL;
+      SELECT * INTO t FROM mailbox_threads th WHERE th.id = found_id FOR UPDATE;
+      EXIT WHEN FOUND AND (t.current_key = p_key OR t.creation_key = p_key);
+    END LOOP;
+    IF found_id IS NULL THEN
+      INSERT INTO mailbox_threads AS th (id, participants, silent, current_key, creation_key, created_at, updated_at)
+        VALUES (p_new_id, '{}', '{}', p_key, p_key, p_ts, p_ts) RETURNING th.* INTO t;
+      is_new := true;
+    END IF;
+  END IF;
+  RETURN QUERY SELECT t.id, is_new, t.participants, t.silent, t.message_count,
+    EXISTS (SELECT 1 FROM mailbox_members m WHERE m.agent_id = p_from AND m.thread_id = t.id);
+END
+$fn$;
+
+CREATE FUNCTION mailbox_write_send(
+  p_thread_id text, p_n integer, p_message_id text, p_from text,
+  p_to text[], p_cc text[], p_bcc text[], p_reply_to text, p_payload text, p_snapshot text, p_ts bigint,
+  p_participants text[], p_silent text[], p_current_key text,
+  p_agents text[], p_members text[], p_roles smallint[], p_bcc_links text[],
+  p_recipients text[], p_channel text, p_notify text[])
+RETURNS TABLE (agent_id text, seq bigint)
+LANGUAGE plpgsql AS $fn$
+#variable_conflict use_column
+BEGIN
+  INSERT INTO mailbox_agents (id, created_at)
+    SELECT a, p_ts FROM unnest(p_agents) AS a ORDER BY a
+    ON CONFLICT (id) DO NOTHING;
+  INSERT INTO mailbox_messages (thread_id, n, id, from_agent, to_agents, cc_agents, bcc_agents,
+      reply_to, payload, snapshot, timestamp)
+    VALUES (p_thread_id, p_n, p_message_id, p_from, p_to, p_cc, p_bcc,
+      p_reply_to, p_payload, p_snapshot, p_ts);
+  UPDATE mailbox_threads th SET participants = p_participants, silent = p_silent,
+      current_key = p_current_key, updated_at = p_ts, message_count = p_n,
+      last_order = nextval('mailbox_thread_order')
+    WHERE th.id = p_thread_id;
+  INSERT INTO mailbox_members AS mm (agent_id, thread_id, role, joined_at, visible_joined_at)
+    SELECT v.a, p_thread_id, v.r, p_ts, CASE WHEN v.r = 1 THEN NULL ELSE p_ts END
+    FROM unnest(p_members, p_roles) WITH ORDINALITY AS v(a, r, o) ORDER BY v.o
+    ON CONFLICT (agent_id, thread_id) DO UPDATE SET
+      role = greatest(mm.role, excluded.role),
+      visible_joined_at = coalesce(mm.visible_joined_at, excluded.visible_joined_at);
+  INSERT INTO mailbox_bcc (thread_id, agent_id, sender)
+    SELECT p_thread_id, b.a, p_from FROM unnest(p_bcc_links) WITH ORDINALITY AS b(a, o) ORDER BY b.o
+    ON CONFLICT DO NOTHING;
+  PERFORM pg_notify(p_channel, x) FROM unnest(p_notify) AS x;
+  RETURN QUERY
+    WITH locked AS MATERIALIZED (
+      SELECT ag.id FROM mailbox_agents ag WHERE ag.id = ANY (p_recipients) ORDER BY ag.id FOR UPDATE
+    ), counted AS (
+      UPDATE mailbox_agents ag SET last_seq = ag.last_seq + 1
+      FROM locked WHERE ag.id = locked.id RETURNING ag.id AS rid, ag.last_seq AS rseq
+    ), deliveries AS (
+      INSERT INTO mailbox_deliveries (agent_id, seq, thread_id, n)
+      SELECT c.rid, c.rseq, p_thread_id, p_n FROM counted c
+    ), delivered AS (
+      UPDATE mailbox_members mm SET last_seq = c.rseq, unread = mm.unread + 1
+      FROM counted c WHERE mm.agent_id = c.rid AND mm.thread_id = p_thread_id
+    )
+    SELECT c.rid, c.rseq FROM counted c;
+END
+$fn$;
+`;
+
+/**
  * Version 1: the tables of the SQLite schema, in PostgreSQL types. Recipient
  * lists and participant sets are `text[]`; payloads and snapshots stay `text`
  * so the JSON a sender wrote comes back byte for byte (jsonb would reorder
@@ -107,7 +208,7 @@ CREATE TABLE mailbox_tokens (
   agent_id text NOT NULL UNIQUE,
   created_at bigint NOT NULL
 );
-`;
+${sendFunctions}`;
 
 /** Every migration, in version order. */
 const migrations: readonly Migration[] = [{ version: 1, sql: v1 }];

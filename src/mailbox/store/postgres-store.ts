@@ -157,14 +157,15 @@ function postgresStore(
   let closed = false;
   const closedError = () => unavailable("the mailbox store is closed");
 
-  /** A single statement outside a transaction. */
+  /** A single statement outside a transaction (`name`: prepared once per connection, for the hot ones). */
   const query = async <R extends Pg.QueryResultRow>(
     text: string,
     values: unknown[],
+    name?: string,
   ): Promise<R[]> => {
     if (closed) throw closedError();
     try {
-      return (await pool.query<R>(text, values)).rows;
+      return (await pool.query<R>(name ? { name, text, values } : { text, values })).rows;
     } catch (error) {
       throw convertPgError(error);
     }
@@ -266,6 +267,7 @@ function postgresStore(
            WHERE p.agent_id = $1 AND p.unread > 0 AND d.seq > $2
            ORDER BY d.seq LIMIT $3`,
           [agentId, afterSeq.toString(), limitOf(limit)],
+          "mailbox_unread",
         ),
       ),
     deliveriesAfter: async (agentId, afterSeq, limit) =>
@@ -275,13 +277,16 @@ function postgresStore(
            JOIN mailbox_messages m ON m.thread_id = d.thread_id AND m.n = d.n
            WHERE d.agent_id = $1 AND d.seq > $2 ORDER BY d.seq LIMIT $3`,
           [agentId, afterSeq.toString(), limitOf(limit)],
+          "mailbox_deliveries_after",
         ),
       ),
     latestSeq: async (agentId) =>
       (
-        await query<{ last_seq: bigint }>("SELECT last_seq FROM mailbox_agents WHERE id = $1", [
-          agentId,
-        ])
+        await query<{ last_seq: bigint }>(
+          "SELECT last_seq FROM mailbox_agents WHERE id = $1",
+          [agentId],
+          "mailbox_latest_seq",
+        )
       )[0]?.last_seq ?? 0n,
     thread: (threadId) =>
       tx("read", async (q) => (await toThreadRecords(q, await threadRows(q, [threadId])))[0]),
