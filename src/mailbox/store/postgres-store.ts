@@ -110,6 +110,7 @@ export async function createPostgresMailboxStore(
   let first: Pg.PoolClient;
   try {
     first = await pool.connect();
+    first.on("error", () => {});
   } catch (error) {
     await pool.end().catch(() => {});
     throw unavailable(
@@ -183,6 +184,11 @@ function postgresStore(
       }
       let broken: unknown;
       let committing = false;
+      // Checked-out clients have no pool listener: a connection lost between two queries emits here.
+      const onError = (e: unknown) => {
+        broken ??= e;
+      };
+      client.on("error", onError);
       try {
         await client.query(
           mode === "read" ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN",
@@ -197,6 +203,7 @@ function postgresStore(
         if (!committing && !broken && isRetryablePgError(error) && attempt < maxAttempts) continue;
         throw convertPgError(error, committing && broken ? "commit" : undefined);
       } finally {
+        client.off("error", onError);
         client.release(broken instanceof Error ? broken : broken ? true : undefined);
       }
     }
