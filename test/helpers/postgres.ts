@@ -86,10 +86,16 @@ async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Prom
 let counter = 0;
 const databaseName = () => `agentwire_test_${process.pid}_${Date.now().toString(36)}_${counter++}`;
 
-/** Starts (or connects to) a PostgreSQL and creates a fresh database for the caller. */
-export async function startTestPostgres(): Promise<TestPostgres> {
+/**
+ * Starts (or connects to) a PostgreSQL and creates a fresh database for the
+ * caller. `stoppable`: always a throwaway cluster (tests that stop the server
+ * or change database settings), even when AGENTWIRE_TEST_PG_URL is set.
+ */
+export async function startTestPostgres(
+  options: { stoppable?: boolean } = {},
+): Promise<TestPostgres> {
   const external = process.env.AGENTWIRE_TEST_PG_URL;
-  if (external) return externalPostgres(external);
+  if (external && !options.stoppable) return externalPostgres(external);
   return await throwawayCluster();
 }
 

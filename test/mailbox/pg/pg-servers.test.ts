@@ -28,7 +28,7 @@ import { follow } from "./follow.js";
 
 let db: TestPostgres | undefined;
 beforeAll(async () => {
-  db = await startTestPostgres();
+  db = await startTestPostgres({ stoppable: true });
 }, 60_000);
 afterAll(async () => {
   await db?.close();
@@ -64,6 +64,28 @@ function exactlyOnce(seqs: number[], ids: string[], n: number): string[] {
   expect(new Set(ids).size).toBe(n);
   return ids;
 }
+
+it("the test cluster keeps a committed row across its stop and start", async () => {
+  if (!db) throw new Error("PostgreSQL did not start");
+  const url = await db.createDatabase();
+  const run = async (sql: string) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      return (await c.query(sql)).rows;
+    } finally {
+      await c.end();
+    }
+  };
+  await run("create table t (v int)");
+  await run("insert into t values (42)");
+  await db.stopServer();
+  const refused = new pg.Client({ connectionString: url, connectionTimeoutMillis: 500 });
+  await expect(refused.connect()).rejects.toThrow();
+  await refused.end().catch(() => {});
+  await db.startServer();
+  expect(await run("select v from t")).toEqual([{ v: 42 }]);
+}, 60_000);
 
 describe("two servers on one database", () => {
   it("a send through A reaches B's SSE and Watch streams once each, also after B's listener was killed while mail arrived", async () => {

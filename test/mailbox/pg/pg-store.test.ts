@@ -49,22 +49,6 @@ async function rejection(p: Promise<unknown>): Promise<AgentwireError> {
   return e as AgentwireError;
 }
 
-it("the test cluster keeps a committed row across its stop and start", async () => {
-  const url = await server().createDatabase();
-  await withClient(url, async (c) => {
-    await c.query("create table t (v int)");
-    await c.query("insert into t values (42)");
-  });
-  await server().stopServer();
-  const refused = new pg.Client({ connectionString: url, connectionTimeoutMillis: 500 });
-  await expect(refused.connect()).rejects.toThrow();
-  await refused.end().catch(() => {});
-  await server().startServer();
-  expect(await withClient(url, async (c) => (await c.query("select v from t")).rows)).toEqual([
-    { v: 42 },
-  ]);
-}, 60_000);
-
 describe("options", () => {
   it("fills in the defaults and names a bad option", () => {
     const r = resolvePostgresMailboxStoreOptions({ url: "postgres://u@h/db" });
