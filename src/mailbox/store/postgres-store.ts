@@ -21,7 +21,7 @@
 import { randomUUID } from "node:crypto";
 import type Pg from "pg";
 import { AgentwireError } from "../../client/errors.js";
-import { missingPackage, unavailable } from "../core/mailbox-errors.js";
+import { unavailable } from "../core/mailbox-errors.js";
 import type {
   DeliveryRecord,
   MailboxStore,
@@ -29,6 +29,7 @@ import type {
   ThreadContextRecord,
   ThreadWithMessages,
 } from "./mailbox-store.js";
+import { importOptional } from "./optional-package.js";
 import { appendInPgTransaction } from "./postgres-append.js";
 import { convertPgError, isConnectionError, isRetryablePgError } from "./postgres-errors.js";
 import { type PgPushListener, startPgPushListener } from "./postgres-listener.js";
@@ -62,16 +63,6 @@ const maxAttempts = 5;
 
 type PgModule = typeof Pg;
 
-/** Loads `pg`, or throws an error naming the package and how to install it. */
-async function loadDriver(): Promise<PgModule> {
-  try {
-    const mod = (await import("pg")) as unknown as { default?: PgModule } & PgModule;
-    return mod.default ?? mod;
-  } catch (error) {
-    throw missingPackage("pg", "The PostgreSQL mailbox store", error);
-  }
-}
-
 /** int8 as bigint (sequences), everything else as the driver parses it. */
 function typeParsers(pg: PgModule): Pg.CustomTypesConfig {
   return {
@@ -87,7 +78,7 @@ export async function createPostgresMailboxStore(
   options: PostgresMailboxStoreOptions,
 ): Promise<PostgresMailboxStore> {
   const opts = resolvePostgresMailboxStoreOptions(options);
-  const pg = await loadDriver();
+  const pg = await importOptional<PgModule>("pg", "The PostgreSQL mailbox store");
   const where = redactUrl(opts.url);
   const clientConfig: Pg.ClientConfig = {
     connectionString: opts.url,
@@ -361,6 +352,16 @@ function postgresStore(
         }
         return out;
       }),
+    messageCounts: async (threadIds) =>
+      new Map(
+        (
+          await query<{ id: string; message_count: number }>(
+            "SELECT id, message_count FROM mailbox_threads WHERE id = ANY($1::text[])",
+            [[...threadIds]],
+            "mailbox_message_counts",
+          )
+        ).map((r) => [r.id, r.message_count]),
+      ),
     threadMessages: async (threadId, fromIndex, toIndex) =>
       (
         await query<PgMessageRow>(
