@@ -1,9 +1,11 @@
 /**
- * The PostgreSQL send transaction (READ COMMITTED, one per send), in four
- * round trips: BEGIN; `mailbox_resolve_thread` finds or creates the thread and
- * locks it; `compose` decides the recipients in JavaScript; `mailbox_write_send`
- * writes everything and assigns the sequences (the functions are in
- * `postgres-schema.ts`); COMMIT.
+ * The PostgreSQL send transaction (READ COMMITTED, one per send), in two
+ * round trips: `BEGIN; SELECT mailbox_resolve_thread(…)` finds or creates the
+ * thread and locks it; `compose` decides the recipients in JavaScript;
+ * `SELECT mailbox_write_send_json(…); COMMIT` writes everything, assigns the
+ * sequences and commits (the functions are in `postgres-schema.ts`). Both
+ * travel as simple queries with quoted literals, since only those carry
+ * several statements.
  *
  * The recipients' counter rows are locked in sorted order and held until
  * commit, so a second send to the same recipient gets the next number only
@@ -74,20 +76,29 @@ interface ResolvedRow {
   sender_member: boolean;
 }
 
-/** Finds the thread of a send and locks it, or creates it; `not_found` for an unknown explicit thread. */
-async function resolveThread(q: Queryable, input: AppendMessageInput): Promise<ResolvedRow> {
-  const r = await q.query<ResolvedRow>({
-    name: "mailbox_resolve_thread",
-    text: "SELECT * FROM mailbox_resolve_thread($1, $2, $3, $4, $5)",
-    values: [
-      input.threadId ?? null,
+/** What the send transaction runs on: its client, and the runner's mark before the statement that commits. */
+export interface SendSession extends Queryable {
+  /** Quotes a value as an SQL literal (the glued statements travel as simple queries). */
+  escapeLiteral(value: string): string;
+  /** Called just before the statement that carries COMMIT. */
+  committing(): void;
+}
+
+/** The rows of statement `index` of a simple query of several statements. */
+function rowsOf<R>(result: unknown, index: number): R[] {
+  const results = Array.isArray(result) ? result : [result];
+  return ((results[index] as { rows?: R[] } | undefined)?.rows ?? []) as R[];
+}
+
+/** Opens the transaction and finds the thread of the send, locked, or creates it; `not_found` for an unknown explicit thread. */
+async function resolveThread(q: SendSession, input: AppendMessageInput): Promise<ResolvedRow> {
+  const lit = (v: string | number | null) => (v === null ? "NULL" : q.escapeLiteral(String(v)));
+  const r = await q.query(
+    `BEGIN; SELECT * FROM mailbox_resolve_thread(${lit(input.threadId ?? null)}, ${lit(
       input.threadId === undefined ? JSON.stringify(input.visibleSet ?? []) : null,
-      randomUUID(),
-      input.timestamp,
-      input.from,
-    ],
-  });
-  const row = r.rows[0];
+    )}, ${lit(randomUUID())}, ${lit(input.timestamp)}::bigint, ${lit(input.from)})`,
+  );
+  const row = rowsOf<ResolvedRow>(r, 1)[0];
   if (!row) throw notFound(`threadId: thread ${input.threadId} not found`);
   return row;
 }
@@ -122,9 +133,9 @@ function sortedUnion(base: readonly string[], more: Iterable<string>): string[] 
   return [...set].sort();
 }
 
-/** Runs the body of the send transaction on a client inside `BEGIN` (the caller commits). */
+/** Runs the whole send transaction, BEGIN and COMMIT included, on a client of its own (the caller rolls back on failure). */
 export async function appendInPgTransaction(
-  q: Queryable,
+  q: SendSession,
   input: AppendMessageInput,
   notify: NotifyTarget,
 ): Promise<AppendMessageResult> {
@@ -159,34 +170,38 @@ export async function appendInPgTransaction(
   const visible = sortedUnion(row.participants, [input.from, ...to, ...cc]);
   const recipients = composed.deliveredTo.map((d) => d.agentId);
 
-  const seqs = await q.query<{ agent_id: string; seq: bigint }>({
-    name: "mailbox_write_send",
-    text: `SELECT * FROM mailbox_write_send($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-      $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
-    values: [
-      threadId,
-      n,
-      input.messageId,
-      input.from,
-      to,
-      cc,
-      bcc,
-      input.replyTo ?? null,
-      input.payloadJson,
-      composed.snapshotJson,
-      input.timestamp,
-      visible,
-      sortedUnion(row.silent, bcc),
-      JSON.stringify(visible),
-      sortedUnion([], [input.from, ...to, ...cc, ...bcc]),
-      memberIds,
-      memberIds.map((a) => roleRank[roles.get(a) ?? "to"]),
-      [...new Set(bcc.filter((a) => a !== input.from))],
-      recipients,
-      notify.channel,
-      notifyPayloads(notify.source, recipients),
-    ],
-  });
+  const args = {
+    threadId,
+    n,
+    messageId: input.messageId,
+    from: input.from,
+    to,
+    cc,
+    bcc,
+    replyTo: input.replyTo ?? null,
+    payload: input.payloadJson,
+    snapshot: composed.snapshotJson,
+    ts: input.timestamp,
+    participants: visible,
+    silent: sortedUnion(row.silent, bcc),
+    currentKey: JSON.stringify(visible),
+    agents: sortedUnion([], [input.from, ...to, ...cc, ...bcc]),
+    members: memberIds,
+    roles: memberIds.map((a) => roleRank[roles.get(a) ?? "to"]),
+    bccLinks: [...new Set(bcc.filter((a) => a !== input.from))],
+    recipients,
+    channel: notify.channel,
+    notify: notifyPayloads(notify.source, recipients),
+  };
+  q.committing();
+  const seqs = {
+    rows: rowsOf<{ agent_id: string; seq: bigint }>(
+      await q.query(
+        `SELECT * FROM mailbox_write_send_json(${q.escapeLiteral(JSON.stringify(args))}::jsonb); COMMIT`,
+      ),
+      0,
+    ),
+  };
   const byAgent = new Map(seqs.rows.map((r) => [r.agent_id, r.seq]));
   const deliveries = recipients.map((agentId) => {
     const seq = byAgent.get(agentId);

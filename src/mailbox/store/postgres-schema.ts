@@ -18,8 +18,10 @@ interface Migration {
 export const migrationLockKey = 0x6167656e74776972n;
 
 /**
- * The two halves of a send, as functions so that a send is four round trips
- * (BEGIN, resolve, write, COMMIT) whatever it touches. In READ COMMITTED each
+ * The two halves of a send, as functions so that a send is two round trips
+ * (`BEGIN; resolve` and `write; COMMIT`) whatever it touches; the write takes
+ * its arguments as one JSON object (`mailbox_write_send_json`), so that it can
+ * travel with its COMMIT in one simple query. In READ COMMITTED each
  * statement inside a function takes a fresh snapshot, so the lookup after the
  * advisory lock sees what the lock's previous holder committed.
  *
@@ -115,6 +117,25 @@ BEGIN
     )
     SELECT c.rid, c.rseq FROM counted c;
 END
+$fn$;
+
+CREATE FUNCTION mailbox_texts(j jsonb) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT coalesce(array_agg(e.x ORDER BY e.o), '{}')
+  FROM jsonb_array_elements_text(j) WITH ORDINALITY AS e(x, o)
+$fn$;
+
+CREATE FUNCTION mailbox_write_send_json(p jsonb)
+RETURNS TABLE (agent_id text, seq bigint)
+LANGUAGE sql AS $fn$
+  SELECT * FROM mailbox_write_send(
+    p->>'threadId', (p->>'n')::integer, p->>'messageId', p->>'from',
+    mailbox_texts(p->'to'), mailbox_texts(p->'cc'), mailbox_texts(p->'bcc'),
+    p->>'replyTo', p->>'payload', p->>'snapshot', (p->>'ts')::bigint,
+    mailbox_texts(p->'participants'), mailbox_texts(p->'silent'), p->>'currentKey',
+    mailbox_texts(p->'agents'), mailbox_texts(p->'members'), mailbox_texts(p->'roles')::smallint[],
+    mailbox_texts(p->'bccLinks'), mailbox_texts(p->'recipients'), p->>'channel',
+    mailbox_texts(p->'notify'))
 $fn$;
 `;
 

@@ -30,7 +30,7 @@ import type {
   ThreadWithMessages,
 } from "./mailbox-store.js";
 import { importOptional } from "./optional-package.js";
-import { appendInPgTransaction } from "./postgres-append.js";
+import { appendInPgTransaction, type SendSession } from "./postgres-append.js";
 import { convertPgError, isConnectionError, isRetryablePgError } from "./postgres-errors.js";
 import { type PgPushListener, startPgPushListener } from "./postgres-listener.js";
 import {
@@ -163,8 +163,16 @@ function postgresStore(
     }
   };
 
-  /** Runs `fn` as one transaction (a snapshot for reads), again after a serialization failure or deadlock. */
-  const tx = async <T>(mode: "write" | "read", fn: (q: Queryable) => Promise<T>): Promise<T> => {
+  /**
+   * Runs `fn` as one transaction (a snapshot for reads), again after a
+   * serialization failure or deadlock. In `self` mode `fn` sends BEGIN and
+   * COMMIT itself, glued to its first and last statements (the send: two round
+   * trips), and calls `committing()` before the last.
+   */
+  const tx = async <T>(
+    mode: "write" | "read" | "self",
+    fn: (q: SendSession) => Promise<T>,
+  ): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       if (closed) throw closedError();
       let client: Pg.PoolClient;
@@ -180,18 +188,30 @@ function postgresStore(
         broken ??= e;
       };
       client.on("error", onError);
+      const c = client;
+      const session: SendSession = {
+        query: c.query.bind(c) as SendSession["query"],
+        escapeLiteral: (v) => c.escapeLiteral(v),
+        committing: () => {
+          committing = true;
+        },
+      };
       try {
-        await client.query(
-          mode === "read" ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN",
-        );
-        const out = await fn(client);
-        committing = true;
-        await client.query("COMMIT");
+        if (mode !== "self")
+          await client.query(
+            mode === "read" ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN",
+          );
+        const out = await fn(session);
+        if (mode !== "self") {
+          committing = true;
+          await client.query("COMMIT");
+        }
         return out;
       } catch (error) {
         if (isConnectionError(error)) broken = error;
         else await client.query("ROLLBACK").catch((e: unknown) => (broken = e));
-        if (!committing && !broken && isRetryablePgError(error) && attempt < maxAttempts) continue;
+        // A statement that failed ran no COMMIT after it: only a lost connection leaves the outcome open.
+        if (!broken && isRetryablePgError(error) && attempt < maxAttempts) continue;
         throw convertPgError(error, committing && broken ? "commit" : undefined);
       } finally {
         client.off("error", onError);
@@ -227,7 +247,7 @@ function postgresStore(
           [agentId, Date.now()],
         )
       ).length > 0,
-    appendMessage: (input) => tx("write", (q) => appendInPgTransaction(q, input, notify)),
+    appendMessage: (input) => tx("self", (q) => appendInPgTransaction(q, input, notify)),
     markRead: (agentId, threadId, upToSeq) =>
       tx("write", async (q) => {
         const c = (
