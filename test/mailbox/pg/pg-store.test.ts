@@ -5,7 +5,9 @@
  * statement timeouts that fail a send cleanly, NOTIFY payloads split under
  * PostgreSQL's limit, and `openMailboxStore` choosing the backend by the string.
  */
+import { execFileSync } from "node:child_process";
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AgentwireError } from "../../../src/client/errors.js";
@@ -101,6 +103,32 @@ describe("start", () => {
       ),
     );
     expect(e.rawMessage).not.toMatch(/secret/);
+  });
+
+  it("without the pg package, opening the store is an error naming pg and how to install it", () => {
+    const fixture = (f: string) => fileURLToPath(new URL(`./fixtures/${f}`, import.meta.url));
+    const out = execFileSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--import",
+        fixture("register-without-pg.mjs"),
+        fixture("open-without-pg.ts"),
+      ],
+      { encoding: "utf8" },
+    );
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const expected = {
+      name: "ConnectError",
+      reason: "unsupported",
+      message:
+        "The PostgreSQL mailbox store needs the optional package pg, which is not installed: npm install pg",
+    };
+    expect(lines).toEqual([expected, expected]);
   });
 
   it("servers starting together apply each migration once; a newer schema is refused", async () => {
