@@ -191,7 +191,10 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
     send: (input: SendInput) =>
       op("send", async () => {
         const from = checkAgentId("from", input.from, opts);
-        const to = checkAgentList("to", typeof input.to === "string" ? [input.to] : input.to, opts);
+        const to =
+          typeof input.to === "string"
+            ? [checkAgentId("to", input.to, opts)]
+            : checkAgentList("to", input.to, opts);
         const cc = checkAgentList("cc", input.cc, opts);
         const bcc = checkAgentList("bcc", input.bcc, opts);
         const threadId = checkOptionalId("threadId", input.threadId);
