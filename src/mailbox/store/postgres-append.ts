@@ -1,0 +1,212 @@
+/**
+ * The PostgreSQL send transaction (READ COMMITTED, one per send), in two
+ * round trips: `BEGIN; SELECT mailbox_resolve_thread(…)` finds or creates the
+ * thread and locks it; `compose` decides the recipients in JavaScript;
+ * `SELECT mailbox_write_send_json(…); COMMIT` writes everything, assigns the
+ * sequences and commits (the functions are in `postgres-schema.ts`). Both
+ * travel as simple queries with quoted literals, since only those carry
+ * several statements.
+ *
+ * The recipients' counter rows are locked in sorted order and held until
+ * commit, so a second send to the same recipient gets the next number only
+ * after the first committed: per recipient, sequences are gap-free and in
+ * commit order. The thread row lock does the same for the message's position
+ * in the thread, and the advisory lock on a participant set keeps two servers
+ * from creating two threads for one new set. The NOTIFY is queued inside the
+ * transaction, so PostgreSQL delivers it only when the send commits.
+ *
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import { notFound } from "../core/mailbox-errors.js";
+import type { MailRole } from "../core/mailbox-types.js";
+import type {
+  AppendMessageInput,
+  AppendMessageResult,
+  ResolvedThread,
+  StoredMessage,
+  StoredSummary,
+} from "./mailbox-store.js";
+import {
+  messageColumns,
+  type PgMessageRow,
+  type Queryable,
+  roleRank,
+  toStoredMessage,
+} from "./postgres-rows.js";
+
+/** The largest NOTIFY payload PostgreSQL takes is 8000 bytes; chunks stay well below. */
+const maxNotifyBytes = 7000;
+
+/** How the send announces its recipients to the other servers. */
+export interface NotifyTarget {
+  /** The LISTEN/NOTIFY channel. */
+  channel: string;
+  /** This store's id, so its own listener skips what this store already woke. */
+  source: string;
+}
+
+/** The NOTIFY payloads announcing these recipients: JSON `{s, a}` objects under the size limit. */
+export function notifyPayloads(source: string, agentIds: readonly string[]): string[] {
+  const out: string[] = [];
+  let batch: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (batch.length > 0) out.push(JSON.stringify({ s: source, a: batch }));
+    batch = [];
+    bytes = 0;
+  };
+  for (const id of agentIds) {
+    const size = Buffer.byteLength(JSON.stringify(id)) + 1;
+    if (bytes + size > maxNotifyBytes) flush();
+    batch.push(id);
+    bytes += size;
+  }
+  flush();
+  return out;
+}
+
+/** The thread of a send as `mailbox_resolve_thread` answers it, locked until commit. */
+interface ResolvedRow {
+  id: string;
+  created: boolean;
+  participants: string[];
+  silent: string[];
+  message_count: number;
+  sender_member: boolean;
+}
+
+/** What the send transaction runs on: its client, and the runner's mark before the statement that commits. */
+export interface SendSession extends Queryable {
+  /** Quotes a value as an SQL literal (the glued statements travel as simple queries). */
+  escapeLiteral(value: string): string;
+  /** Called just before the statement that carries COMMIT. */
+  committing(): void;
+}
+
+/** The rows of statement `index` of a simple query of several statements. */
+function rowsOf<R>(result: unknown, index: number): R[] {
+  const results = Array.isArray(result) ? result : [result];
+  return ((results[index] as { rows?: R[] } | undefined)?.rows ?? []) as R[];
+}
+
+/** Opens the transaction and finds the thread of the send, locked, or creates it; `not_found` for an unknown explicit thread. */
+async function resolveThread(q: SendSession, input: AppendMessageInput): Promise<ResolvedRow> {
+  const lit = (v: string | number | null) => (v === null ? "NULL" : q.escapeLiteral(String(v)));
+  const r = await q.query(
+    `BEGIN; SELECT * FROM mailbox_resolve_thread(${lit(input.threadId ?? null)}, ${lit(
+      input.threadId === undefined ? JSON.stringify(input.visibleSet ?? []) : null,
+    )}, ${lit(randomUUID())}, ${lit(input.timestamp)}::bigint, ${lit(input.from)})`,
+  );
+  const row = rowsOf<ResolvedRow>(r, 1)[0];
+  if (!row) throw notFound(`threadId: thread ${input.threadId} not found`);
+  return row;
+}
+
+/** The thread's latest message and saved summary (for a handoff). */
+async function latestOf(
+  q: Queryable,
+  row: ResolvedRow,
+): Promise<{ latest: StoredMessage | undefined; summary: StoredSummary | undefined }> {
+  const m = await q.query<PgMessageRow>({
+    name: "mailbox_latest_message",
+    text: `SELECT ${messageColumns} FROM mailbox_messages WHERE thread_id = $1 AND n = $2`,
+    values: [row.id, row.message_count],
+  });
+  const s = await q.query<{ covers_count: number; summary: string }>({
+    name: "mailbox_summary_of",
+    text: "SELECT covers_count, summary FROM mailbox_summaries WHERE thread_id = $1",
+    values: [row.id],
+  });
+  const srow = s.rows[0];
+  return {
+    latest: m.rows[0] ? toStoredMessage(m.rows[0]) : undefined,
+    summary: srow
+      ? { coversCount: srow.covers_count, summary: JSON.parse(srow.summary) }
+      : undefined,
+  };
+}
+
+function sortedUnion(base: readonly string[], more: Iterable<string>): string[] {
+  const set = new Set(base);
+  for (const a of more) set.add(a);
+  return [...set].sort();
+}
+
+/** Runs the whole send transaction, BEGIN and COMMIT included, on a client of its own (the caller rolls back on failure). */
+export async function appendInPgTransaction(
+  q: SendSession,
+  input: AppendMessageInput,
+  notify: NotifyTarget,
+): Promise<AppendMessageResult> {
+  const row = await resolveThread(q, input);
+  const threadId = row.id;
+  const extras =
+    input.wantLatest && row.message_count > 0
+      ? await latestOf(q, row)
+      : { latest: undefined, summary: undefined };
+  const resolved: ResolvedThread = {
+    id: threadId,
+    created: row.created,
+    participants: row.participants,
+    silentParticipants: row.silent,
+    senderIsMember: row.sender_member,
+    latest: extras.latest,
+    summary: extras.summary,
+  };
+  const composed = input.compose(resolved);
+  const { to, cc, bcc } = composed;
+  const n = row.message_count + 1;
+
+  const roles = new Map<string, MailRole>([[input.from, "to"]]);
+  const raise = (a: string, r: MailRole) => {
+    const had = roles.get(a);
+    if (had === undefined || roleRank[r] > roleRank[had]) roles.set(a, r);
+  };
+  for (const a of to) raise(a, "to");
+  for (const a of cc) raise(a, "cc");
+  for (const a of bcc) raise(a, "bcc");
+  const memberIds = [...roles.keys()];
+  const visible = sortedUnion(row.participants, [input.from, ...to, ...cc]);
+  const recipients = composed.deliveredTo.map((d) => d.agentId);
+
+  const args = {
+    threadId,
+    n,
+    messageId: input.messageId,
+    from: input.from,
+    to,
+    cc,
+    bcc,
+    replyTo: input.replyTo ?? null,
+    payload: input.payloadJson,
+    snapshot: composed.snapshotJson,
+    ts: input.timestamp,
+    participants: visible,
+    silent: sortedUnion(row.silent, bcc),
+    currentKey: JSON.stringify(visible),
+    agents: sortedUnion([], [input.from, ...to, ...cc, ...bcc]),
+    members: memberIds,
+    roles: memberIds.map((a) => roleRank[roles.get(a) ?? "to"]),
+    bccLinks: [...new Set(bcc.filter((a) => a !== input.from))],
+    recipients,
+    channel: notify.channel,
+    notify: notifyPayloads(notify.source, recipients),
+  };
+  q.committing();
+  const seqs = {
+    rows: rowsOf<{ agent_id: string; seq: bigint }>(
+      await q.query(
+        `SELECT * FROM mailbox_write_send_json(${q.escapeLiteral(JSON.stringify(args))}::jsonb); COMMIT`,
+      ),
+      0,
+    ),
+  };
+  const byAgent = new Map(seqs.rows.map((r) => [r.agent_id, r.seq]));
+  const deliveries = recipients.map((agentId) => {
+    const seq = byAgent.get(agentId);
+    if (seq === undefined) throw new Error(`no delivery sequence assigned to ${agentId}`);
+    return { agentId, seq };
+  });
+  return { threadId, index: n, deliveries };
+}
