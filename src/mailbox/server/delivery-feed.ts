@@ -10,7 +10,7 @@
  */
 import { Code } from "@connectrpc/connect";
 import { AgentwireError } from "../../client/errors.js";
-import type { Delivery, MailboxCore } from "../core/mailbox-types.js";
+import type { Delivery, MailboxCore, MailContext } from "../core/mailbox-types.js";
 
 /** What a feed yields: a page of deliveries in sequence order, or a heartbeat after an idle interval. */
 export type FeedItem =
@@ -75,6 +75,22 @@ export async function* deliveryFeed(options: DeliveryFeedOptions): AsyncGenerato
     signal.removeEventListener("abort", onAbort);
     unsubscribe();
   }
+}
+
+/** The context of every thread of a page of deliveries, read once per thread, as the recipient may see it. */
+export async function contextsOf(
+  core: MailboxCore,
+  agentId: string,
+  deliveries: readonly Delivery[],
+  recent: number,
+): Promise<Map<string, MailContext>> {
+  const contexts = new Map<string, MailContext>();
+  for (const d of deliveries) {
+    const threadId = d.message.threadId;
+    if (!contexts.has(threadId))
+      contexts.set(threadId, await core.sync(threadId, agentId, { recent }));
+  }
+  return contexts;
 }
 
 /** Counts the open push streams, overall and per agent, and refuses one over either bound. */

@@ -21,6 +21,7 @@ import {
   sequenceOf,
 } from "./json-fields.js";
 import { contextView, threadView, unreadView } from "./legacy-views.js";
+import { registerAgent } from "./register-agent.js";
 import { readJsonObject } from "./request-body.js";
 import type { MailboxServerParts, RouteHandler, RouteRequest } from "./route-context.js";
 
@@ -59,16 +60,7 @@ function threadReader(parts: MailboxServerParts, request: RouteRequest): string 
 export const registerRoute: RouteHandler = async (parts, request) => {
   const input = await body(parts, request);
   const agentId = requiredString(input, "agentId");
-  const { caller } = request;
-  if (caller.kind === "agent") parts.auth.actAs(caller, agentId, "agentId");
-  const registered = await parts.core.register(agentId);
-  const answer: Record<string, unknown> = {
-    agentId: registered.agentId,
-    created: registered.created,
-  };
-  if (caller.kind === "admin" && !(await parts.core.hasToken(registered.agentId)))
-    answer.token = await parts.core.issueToken(registered.agentId);
-  sendJson(request.res, 201, answer);
+  sendJson(request.res, 201, await registerAgent(parts, request.caller, agentId, "agentId"));
 };
 
 /** `POST /messages/send`: 200 `{messageId, threadId, deliveredTo}`. */

@@ -60,7 +60,7 @@ export async function createMailboxServer(
   options: MailboxServerOptions = {},
 ): Promise<MailboxServer> {
   const opts = resolveMailboxServerOptions(options);
-  const core = opts.core ?? (await openMailboxCore(opts.db));
+  const core = opts.core ?? (await openMailboxCore(opts.db, opts.coreSettings));
   const shutdown = new AbortController();
   const parts: MailboxServerParts = {
     core,

@@ -8,6 +8,7 @@
 import { Code } from "@connectrpc/connect";
 import { AgentwireError } from "../../client/errors.js";
 import type { MailboxCore } from "../core/mailbox-types.js";
+import type { MailboxCoreSettings } from "./open-core.js";
 
 /** How callers prove who they are: claimed ids (`open`) or agent tokens (`tokens`). */
 export type MailboxAuthMode = "open" | "tokens";
@@ -22,6 +23,8 @@ export interface MailboxServerOptions {
   readonly db?: string;
   /** A mailbox core to serve instead of opening `db` (the server closes it on close). */
   readonly core?: MailboxCore;
+  /** Settings of the core opened for `db`: the `summarize` hook and the limits (payload bytes, id length, recipients). */
+  readonly coreSettings?: MailboxCoreSettings;
   /** `open` (claimed identity, loopback only) or `tokens` (agent tokens). Default `open`. */
   readonly auth?: MailboxAuthMode;
   /** Token mode: the administrator key that registers agents (at least 16 characters). */
@@ -50,6 +53,7 @@ export interface ResolvedMailboxServerOptions {
   readonly port: number;
   readonly db: string;
   readonly core: MailboxCore | undefined;
+  readonly coreSettings: MailboxCoreSettings;
   readonly auth: MailboxAuthMode;
   readonly adminKey: string | undefined;
   readonly maxBodyBytes: number;
@@ -97,6 +101,11 @@ export function resolveMailboxServerOptions(
       "host",
       `${host} is reachable from other machines; open mode trusts claimed identities and only binds loopback (use auth "tokens")`,
     );
+  if (
+    options.core !== undefined &&
+    (options.db !== undefined || options.coreSettings !== undefined)
+  )
+    throw optionError("core", "give either a core or db (and coreSettings), not both");
   const db = options.db ?? ":memory:";
   if (typeof db !== "string" || db === "") throw optionError("db", "expected :memory: or a file");
   if (/^postgres(ql)?:\/\//i.test(db))
@@ -119,6 +128,7 @@ export function resolveMailboxServerOptions(
     port: integer("port", options.port ?? 3000, 0, 65535),
     db,
     core: options.core,
+    coreSettings: options.coreSettings ?? {},
     auth,
     adminKey,
     maxBodyBytes: integer("maxBodyBytes", options.maxBodyBytes ?? 2 * 1024 * 1024, 1024),

@@ -10,30 +10,24 @@
  */
 import type { ServerResponse } from "node:http";
 import type { Delivery, MailboxCore } from "../core/mailbox-types.js";
-import { deliveryFeed } from "./delivery-feed.js";
+import { contextsOf, deliveryFeed } from "./delivery-feed.js";
 import type { NodeResponse } from "./http-status.js";
 import { sequenceOf } from "./json-fields.js";
 import { RECENT_DEFAULT } from "./legacy-routes.js";
 import { contextView, pushFrameView } from "./legacy-views.js";
 import type { RouteHandler } from "./route-context.js";
 
-/** The frames of a page of deliveries, each with its thread's context (read once per thread). */
-export async function pushFrames(
+/** The SSE frames of a page of deliveries, each with its thread's context (read and rendered once per thread). */
+async function pushFrames(
   core: MailboxCore,
   agentId: string,
   deliveries: readonly Delivery[],
 ): Promise<Record<string, unknown>[]> {
-  const contexts = new Map<string, Record<string, unknown>>();
-  for (const d of deliveries) {
-    const threadId = d.message.threadId;
-    if (!contexts.has(threadId))
-      contexts.set(
-        threadId,
-        contextView(await core.sync(threadId, agentId, { recent: RECENT_DEFAULT })),
-      );
-  }
+  const contexts = await contextsOf(core, agentId, deliveries, RECENT_DEFAULT);
+  const rendered = new Map<string, Record<string, unknown>>();
+  for (const [threadId, context] of contexts) rendered.set(threadId, contextView(context));
   return deliveries.map((d) =>
-    pushFrameView(d, contexts.get(d.message.threadId) as Record<string, unknown>),
+    pushFrameView(d, rendered.get(d.message.threadId) as Record<string, unknown>),
   );
 }
 
