@@ -22,7 +22,7 @@ type Delivery = {
   message: { id: string; from: string; payload: unknown };
 };
 
-describe("agentwire mailbox mcp: the mailbox as MCP tools over stdio", () => {
+describe("agentwire mailbox mcp: the mailbox as MCP tools over stdio", { timeout: 60_000 }, () => {
   let dir: string;
   let server: MailboxProcess;
   let alice: McpAgent;
