@@ -49,8 +49,17 @@ function sortedUnion(base: readonly string[], more: Iterable<string>): string[] 
   return [...set].sort();
 }
 
-/** Runs the body of the send transaction (the caller wraps it in an immediate transaction). */
-export function appendInTransaction(s: Statements, input: AppendMessageInput): AppendMessageResult {
+/**
+ * Runs the body of the send transaction (the caller wraps it in a transaction).
+ * `knownAgents` holds ids already registered (agents are never deleted), to skip
+ * their inserts; ids are added only once the caller's transaction committed.
+ */
+export function appendInTransaction(
+  s: Statements,
+  input: AppendMessageInput,
+  knownAgents: ReadonlySet<string>,
+  registered: string[],
+): AppendMessageResult {
   const { row, created } = resolveThread(s, input);
   const threadId = row.id;
   const participants = JSON.parse(row.participants) as string[];
@@ -74,10 +83,14 @@ export function appendInTransaction(s: Statements, input: AppendMessageInput): A
   const { to, cc, bcc } = composed;
   const ts = input.timestamp;
 
-  for (const a of [input.from, ...to, ...cc, ...bcc]) s.insertAgent.run(a, ts);
+  for (const a of [input.from, ...to, ...cc, ...bcc]) {
+    if (knownAgents.has(a)) continue;
+    s.insertAgent.run(a, ts);
+    registered.push(a);
+  }
 
   const n = row.message_count + 1;
-  s.insertMessage.run(
+  const rid = s.insertMessage.run(
     threadId,
     n,
     input.messageId,
@@ -89,16 +102,14 @@ export function appendInTransaction(s: Statements, input: AppendMessageInput): A
     input.payloadJson,
     composed.snapshotJson,
     ts,
-  );
+  ).lastInsertRowid;
   const visible = sortedUnion(participants, [input.from, ...to, ...cc]);
-  const order = (s.maxOrder.get() as { o: number }).o + 1;
   s.updateThread.run(
     JSON.stringify(visible),
     JSON.stringify(sortedUnion(silent, bcc)),
     JSON.stringify(visible),
     ts,
     n,
-    order,
     threadId,
   );
 
@@ -118,7 +129,7 @@ export function appendInTransaction(s: Statements, input: AppendMessageInput): A
   const deliveries: AppendMessageResult["deliveries"] = [];
   for (const d of composed.deliveredTo) {
     const seq = (s.nextSeq.get(d.agentId) as { last_seq: number }).last_seq;
-    s.insertDelivery.run(d.agentId, seq, threadId, n);
+    s.insertDelivery.run(d.agentId, seq, threadId, rid);
     s.memberDelivered.run(seq, d.agentId, threadId);
     deliveries.push({ agentId: d.agentId, seq: BigInt(seq) });
   }

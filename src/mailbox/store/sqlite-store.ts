@@ -11,7 +11,10 @@
  * too, at the cost of one fsync per send.
  *
  * One connection serves every call: better-sqlite3 is synchronous, so each
- * method runs whole, as one transaction, before another starts. Several
+ * method runs whole, as one transaction, before another starts. Sends that
+ * arrive in the same event-loop turn are group-committed: one transaction and
+ * one WAL commit for all, each send in its own savepoint (a failing send rolls
+ * back alone), every one answered only after that commit. Several
  * processes may share the file (writes take `BEGIN IMMEDIATE` and wait up to
  * `busyTimeoutMs`), though watchers are woken only in the sending process.
  *
@@ -21,6 +24,8 @@ import type BetterSqlite3 from "better-sqlite3";
 import { AgentwireError } from "../../client/errors.js";
 import { invalidArgument, missingPackage, unavailable } from "../core/mailbox-errors.js";
 import type {
+  AppendMessageInput,
+  AppendMessageResult,
   DeliveryRecord,
   MailboxStore,
   StoredMessage,
@@ -48,20 +53,31 @@ export interface SqliteMailboxStoreOptions {
   synchronous?: "normal" | "full";
   /** How long a write waits for another process's lock, in milliseconds; 5000 by default. */
   busyTimeoutMs?: number;
+  /** How many parsed messages are kept in memory (messages never change); 10,000 by default. */
+  messageCacheEntries?: number;
 }
 
 /** Checks the options and fills in the defaults. */
 export function resolveSqliteMailboxStoreOptions(
   options: SqliteMailboxStoreOptions,
 ): Required<SqliteMailboxStoreOptions> {
-  const { path, synchronous = "normal", busyTimeoutMs = 5000 } = options;
+  const {
+    path,
+    synchronous = "normal",
+    busyTimeoutMs = 5000,
+    messageCacheEntries = 10_000,
+  } = options;
   if (typeof path !== "string" || path === "")
     throw invalidArgument("path: a database file or :memory: is required");
   if (synchronous !== "normal" && synchronous !== "full")
     throw invalidArgument(`synchronous: must be "normal" or "full", got ${String(synchronous)}`);
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0)
     throw invalidArgument(`busyTimeoutMs: must be a non-negative integer, got ${busyTimeoutMs}`);
-  return { path, synchronous, busyTimeoutMs };
+  if (!Number.isInteger(messageCacheEntries) || messageCacheEntries < 0)
+    throw invalidArgument(
+      `messageCacheEntries: must be a non-negative integer, got ${messageCacheEntries}`,
+    );
+  return { path, synchronous, busyTimeoutMs, messageCacheEntries };
 }
 
 /** Loads better-sqlite3, or throws an error naming the package and how to install it. */
@@ -113,10 +129,14 @@ export async function createSqliteMailboxStore(
     db.close();
     throw convert(error);
   }
-  return sqliteStore(db, prepareStatements(db));
+  return sqliteStore(db, prepareStatements(db), opts.messageCacheEntries);
 }
 
-function sqliteStore(db: BetterSqlite3.Database, s: Statements): MailboxStore {
+function sqliteStore(
+  db: BetterSqlite3.Database,
+  s: Statements,
+  messageCacheEntries: number,
+): MailboxStore {
   /** Runs `fn` as one transaction (immediate for writes) and converts what it throws. */
   const tx = <T>(write: boolean, fn: () => T): Promise<T> => {
     try {
@@ -126,15 +146,80 @@ function sqliteStore(db: BetterSqlite3.Database, s: Statements): MailboxStore {
       return Promise.reject(convert(error));
     }
   };
-  const deliveryRows = (rows: (MessageRow & { seq: number })[]): DeliveryRecord[] =>
-    rows.map((r) => ({ seq: BigInt(r.seq), message: toStoredMessage(r) }));
+  // Group commit: sends that arrive in the same event-loop turn share one
+  // transaction (one WAL commit), each inside its own savepoint, so a failing
+  // send rolls back alone; every send is answered only after the commit.
+  const knownAgents = new Set<string>();
+  const single = db.transaction((input: AppendMessageInput, registered: string[]) =>
+    appendInTransaction(s, input, knownAgents, registered),
+  );
+  type Queued = {
+    input: AppendMessageInput;
+    resolve: (r: AppendMessageResult) => void;
+    reject: (e: unknown) => void;
+  };
+  const group = db.transaction((batch: Queued[], registered: string[]) =>
+    batch.map((q) => {
+      const mine: string[] = [];
+      try {
+        const value = single(q.input, mine);
+        registered.push(...mine);
+        return { ok: true as const, value };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    }),
+  );
+  let queue: Queued[] = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    let results: ReturnType<typeof group>;
+    const registered: string[] = [];
+    try {
+      results = group.immediate(batch, registered);
+    } catch (error) {
+      for (const q of batch) q.reject(convert(error));
+      return;
+    }
+    for (const a of registered) knownAgents.add(a);
+    batch.forEach((q, i) => {
+      const r = results[i]!;
+      if (r.ok) q.resolve(r.value);
+      else q.reject(convert(r.error));
+    });
+  };
+  const appendMessage = (input: AppendMessageInput) =>
+    new Promise<AppendMessageResult>((resolve, reject) => {
+      if (!db.open) return reject(unavailable("the mailbox store is closed"));
+      queue.push({ input, resolve, reject });
+      if (queue.length === 1) setImmediate(flush);
+    });
+
+  // Messages never change: parsed ones are kept (the oldest dropped first) so
+  // that unread and Watch read only (seq, rowid) pairs for what was seen before.
+  const messages = new Map<number, StoredMessage>();
+  const parsed = (row: MessageRow): StoredMessage => {
+    let m = messages.get(row.rid);
+    if (m === undefined) {
+      m = toStoredMessage(row);
+      messages.set(row.rid, m);
+      if (messages.size > messageCacheEntries)
+        messages.delete(messages.keys().next().value as number);
+    }
+    return m;
+  };
+  const byRid = (rid: number): StoredMessage =>
+    messages.get(rid) ?? parsed(s.messageByRid.get(rid) as MessageRow);
+  const deliveryRows = (rows: { seq: number; rid: number }[]): DeliveryRecord[] =>
+    rows.map((r) => ({ seq: BigInt(r.seq), message: byRid(r.rid) }));
   const threadRecord = (threadId: string): ThreadRecord | undefined => {
     const row = s.threadById.get(threadId) as ThreadRow | undefined;
     return row ? toThreadRecord(s, row) : undefined;
   };
   const withMessages = (t: ThreadRecord): ThreadWithMessages => ({
     ...t,
-    messages: (s.messagesFrom.all(t.id, 0) as MessageRow[]).map(toStoredMessage),
+    messages: (s.messagesFrom.all(t.id, 0) as MessageRow[]).map(parsed),
   });
   const savedSummary = (threadId: string): StoredSummary | undefined => {
     const row = s.summary.get(threadId) as { covers_count: number; summary: string } | undefined;
@@ -144,7 +229,7 @@ function sqliteStore(db: BetterSqlite3.Database, s: Statements): MailboxStore {
   return {
     backend: "sqlite",
     registerAgent: (agentId) => tx(true, () => s.insertAgent.run(agentId, Date.now()).changes > 0),
-    appendMessage: (input) => tx(true, () => appendInTransaction(s, input)),
+    appendMessage,
     markRead: (agentId, threadId, upToSeq) =>
       tx(true, () => {
         const c = s.cursor.get(agentId, threadId) as
@@ -188,21 +273,28 @@ function sqliteStore(db: BetterSqlite3.Database, s: Statements): MailboxStore {
           const firstRecent = Math.max(0, thread.messageCount - recent);
           out.set(id, {
             thread,
-            recent: (s.messagesFrom.all(id, firstRecent) as MessageRow[]).map(toStoredMessage),
+            recent: (s.messagesFrom.all(id, firstRecent) as MessageRow[]).map(parsed),
             olderNewestFirst:
               firstRecent > 0 && olderLimit > 0
-                ? (s.olderNewestFirst.all(id, firstRecent, olderLimit) as MessageRow[]).map(
-                    toStoredMessage,
-                  )
+                ? (s.olderNewestFirst.all(id, firstRecent, olderLimit) as MessageRow[]).map(parsed)
                 : [],
             summary: savedSummary(id),
           });
         }
         return out;
       }),
+    messageCounts: (threadIds) =>
+      tx(false, () => {
+        const out = new Map<string, number>();
+        for (const id of threadIds) {
+          const row = s.messageCount.get(id) as { message_count: number } | undefined;
+          if (row) out.set(id, row.message_count);
+        }
+        return out;
+      }),
     threadMessages: (threadId, fromIndex, toIndex) =>
       tx(false, (): StoredMessage[] =>
-        (s.messagesRange.all(threadId, fromIndex, toIndex) as MessageRow[]).map(toStoredMessage),
+        (s.messagesRange.all(threadId, fromIndex, toIndex) as MessageRow[]).map(parsed),
       ),
     saveSummary: (threadId, summary) =>
       tx(true, () => {
@@ -235,6 +327,7 @@ function sqliteStore(db: BetterSqlite3.Database, s: Statements): MailboxStore {
       }
     },
     close: async () => {
+      if (queue.length > 0) await new Promise<void>((r) => setImmediate(r));
       if (db.open) db.close();
     },
   };
