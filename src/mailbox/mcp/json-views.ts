@@ -6,6 +6,7 @@ import type {
   SendReceipt,
   Seq,
 } from "../client/mail-types.js";
+import type { Mailbox } from "../client/mailbox-client.js";
 
 /**
  * How tool results and the unread resource show mail: plain JSON (sequences
@@ -35,6 +36,8 @@ export interface UnreadJson {
   deliveries: DeliveryJson[];
   /** Each thread's context, by thread id. */
   contexts: Record<string, MailContext>;
+  /** Paged answers: whether more unread deliveries follow the last one. */
+  hasMore?: boolean;
 }
 
 /** Deliveries as JSON, their contexts once per thread. */
@@ -45,6 +48,21 @@ export function unreadJson(deliveries: readonly MailDelivery[]): UnreadJson {
     return { seq: seqJson(d.seq), threadId: d.threadId, message: d.message };
   });
   return { count: out.length, deliveries: out, contexts };
+}
+
+/**
+ * One page of unread deliveries, at most `limit` of them after `after`: one
+ * more is asked for, so `hasMore` says whether a next page exists.
+ */
+export async function unreadPage(
+  mailbox: Mailbox,
+  options: { limit: number; after: number; recent: number; signal: AbortSignal },
+): Promise<UnreadJson> {
+  const { limit, ...rest } = options;
+  const got = await mailbox.unread({ ...rest, limit: limit + 1 });
+  const view = unreadJson(got.slice(0, limit));
+  view.hasMore = got.length > limit;
+  return view;
 }
 
 /** A send or reply-all receipt as JSON. */
@@ -91,6 +109,9 @@ export function unreadText(view: UnreadJson, maxChars: number, what = "unread"):
   const threads = Object.keys(view.contexts).length;
   const head = `${view.count} ${what} message${view.count === 1 ? "" : "s"} in ${threads} thread${threads === 1 ? "" : "s"}:`;
   const lines = view.deliveries.map((d) => messageLine(d.message, maxChars, d.seq));
+  const last = view.deliveries[view.deliveries.length - 1];
+  if (view.hasMore && last !== undefined)
+    lines.push(`More unread messages follow: call again with after=${last.seq}.`);
   return [head, ...lines].join("\n");
 }
 

@@ -7,6 +7,7 @@ import {
   seqJson,
   threadListingJson,
   unreadJson,
+  unreadPage,
   unreadText,
 } from "./json-views.js";
 import type { ArgumentSchema, ToolInputSchema } from "./tool-arguments.js";
@@ -182,17 +183,33 @@ export const mailboxTools: readonly MailboxTool[] = [
     name: "unread",
     title: "Unread mail",
     description:
-      "List your unread messages, oldest first, each with its sequence number, and each thread's context once (its latest context snapshot, a summary of older messages and the recent ones verbatim). Reading does not mark anything read: call `mark_read` when you have handled a thread.",
+      "List your unread messages, oldest first, each with its sequence number (`seq`), and each thread's context once (its latest context snapshot, a summary of older messages and the recent ones verbatim). At most `limit` come at a time; when `hasMore` is true, call again with `after` set to the last `seq`. Reading does not mark anything read: call `mark_read` when you have handled a thread.",
     inputSchema: {
       type: "object",
-      properties: { recent },
+      properties: {
+        limit: {
+          type: "integer",
+          minimum: 1,
+          maximum: 500,
+          description: "At most this many messages (default 20).",
+        },
+        after: {
+          type: "integer",
+          minimum: 0,
+          description: "Only messages after this sequence: the last `seq` of the previous page.",
+        },
+        recent,
+      },
       additionalProperties: false,
     },
     annotations: readOnly,
     async run(mailbox, args, settings, signal) {
-      const structured = unreadJson(
-        await mailbox.unread({ signal, recent: int(args.recent) ?? settings.recent }),
-      );
+      const structured = await unreadPage(mailbox, {
+        signal,
+        recent: int(args.recent) ?? settings.recent,
+        limit: int(args.limit) ?? 20,
+        after: int(args.after) ?? 0,
+      });
       return { structured, text: unreadText(structured, settings.previewChars) };
     },
   },

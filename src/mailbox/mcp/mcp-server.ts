@@ -24,6 +24,9 @@ export const MAILBOX_MCP_SERVER_NAME = "agentwire-mailbox";
 /** The version it gives. */
 export const MAILBOX_MCP_SERVER_VERSION = "0.1.0";
 
+/** How many unread deliveries reading the unread resource gives at most. */
+const RESOURCE_LIMIT = 100;
+
 /** An MCP server acting as one mailbox agent. */
 export interface MailboxMcpServer {
   /** The SDK server (for custom transports). */
@@ -135,7 +138,7 @@ export function createMailboxMcpServer(options: MailboxMcpOptions): MailboxMcpSe
   server.setRequestHandler(ReadResourceRequestSchema, async (request, extra) => {
     known(request.params.uri);
     try {
-      return { contents: await resource.read(o.recent, extra.signal) };
+      return { contents: await resource.read(o.recent, RESOURCE_LIMIT, extra.signal) };
     } catch (e) {
       const err = AgentwireError.convert(e);
       throw new McpError(

@@ -1,6 +1,6 @@
 import type { Mailbox } from "../client/mailbox-client.js";
 import type { MailboxWatch } from "../client/mailbox-watch.js";
-import { unreadJson } from "./json-views.js";
+import { unreadPage } from "./json-views.js";
 
 /** The URI of an agent's unread mail: `mailbox://<agentId>/unread` (characters that would break the URI escaped). */
 export function unreadUri(agentId: string): string {
@@ -45,7 +45,7 @@ export class UnreadResource {
       name: "unread",
       title: `Unread mail of ${this.mailbox.agentId}`,
       description:
-        "The agent's unread messages with each thread's context (JSON, as the `unread` tool answers). Subscribe to be notified the moment mail arrives.",
+        "The agent's unread messages (the oldest 100; `hasMore` says whether more follow) with each thread's context, as JSON in the shape the `unread` tool answers. Subscribe to be notified the moment mail arrives.",
       mimeType: "application/json",
     };
   }
@@ -55,9 +55,9 @@ export class UnreadResource {
     return uri === this.uri;
   }
 
-  /** The current unread frames as resource contents. */
-  async read(recent: number, signal: AbortSignal) {
-    const view = unreadJson(await this.mailbox.unread({ recent, signal }));
+  /** The current unread frames (the oldest `limit`; `hasMore` says if more follow) as resource contents. */
+  async read(recent: number, limit: number, signal: AbortSignal) {
+    const view = await unreadPage(this.mailbox, { recent, limit, after: 0, signal });
     return [{ uri: this.uri, mimeType: "application/json", text: JSON.stringify(view) }];
   }
 

@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { until } from "../../helpers/step.js";
-import { freePort, type MailboxProcess, startMailboxProcess } from "./support/mailbox-process.js";
+import {
+  freePort,
+  type MailboxProcess,
+  startMailboxProcess,
+} from "../client/support/mailbox-process.js";
 import { type McpAgent, startMcpAgent, textOf } from "./support/mcp-agent.js";
 
 describe("a live MCP session across a mailbox server restart (SIGKILL)", () => {

@@ -3,7 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createMailbox } from "agentwire/mailbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, type MailboxProcess, startMailboxProcess } from "./support/mailbox-process.js";
+import {
+  freePort,
+  type MailboxProcess,
+  startMailboxProcess,
+} from "../client/support/mailbox-process.js";
 import { type McpAgent, startMcpAgent, textOf } from "./support/mcp-agent.js";
 
 const adminKey = "admin-key-of-the-mcp-token-test-0123456789";

@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, type MailboxProcess, startMailboxProcess } from "./support/mailbox-process.js";
+import {
+  freePort,
+  type MailboxProcess,
+  startMailboxProcess,
+} from "../client/support/mailbox-process.js";
 import { type McpAgent, startMcpAgent, textOf } from "./support/mcp-agent.js";
 
 const toolNames = [
@@ -168,6 +172,30 @@ describe("agentwire mailbox mcp: the mailbox as MCP tools over stdio", { timeout
     const row = listing.threads.find((t) => t.id === threadId);
     expect(row).toMatchObject({ messageCount: 2, lastMessage: { payload: "looks good" } });
     expect(listing.total).toBeGreaterThanOrEqual(2);
+  });
+
+  it("pages unread with limit and after, and says when more follow", async () => {
+    await alice.ok("send", { to: ["bob@mcp"], payload: "page 1" });
+    await alice.ok("send", { to: ["bob@mcp"], payload: "page 2" });
+    const all = (await bob.ok("unread", { limit: 500 })) as {
+      deliveries: Delivery[];
+      hasMore: boolean;
+    };
+    expect(all.hasMore).toBe(false);
+    expect(all.deliveries.length).toBeGreaterThanOrEqual(2);
+    const paged: number[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await bob.call("unread", { limit: 1, after });
+      const view = page.structuredContent as { deliveries: Delivery[]; hasMore: boolean };
+      expect(view.deliveries.length).toBe(1);
+      const seq = view.deliveries[0]?.seq as number;
+      paged.push(seq);
+      if (!view.hasMore) break;
+      expect(textOf(page)).toContain(`call again with after=${seq}`);
+      after = seq;
+    }
+    expect(paged).toEqual(all.deliveries.map((d) => d.seq));
   });
 
   it("a subscriber to mailbox://ID/unread is notified within a second of a send, and reading it gives the unread frames", async () => {
