@@ -253,7 +253,9 @@ export function openSse(
     stream.on("data", parse);
     stream.on("error", () => {});
     const ended = new Promise<void>((r) => session.once("close", () => r()));
-    stream.once("close", () => session.close());
+    // The session is this stream's alone: it goes with the stream (a graceful
+    // close can wait on frames the server had in flight for the reset stream).
+    stream.once("close", () => session.destroy());
     stream.on("response", (h) =>
       resolve({
         status: Number(h[":status"]),

@@ -22,7 +22,7 @@
  */
 import type BetterSqlite3 from "better-sqlite3";
 import { AgentwireError } from "../../client/errors.js";
-import { invalidArgument, missingPackage, unavailable } from "../core/mailbox-errors.js";
+import { invalidArgument, unavailable } from "../core/mailbox-errors.js";
 import type {
   AppendMessageInput,
   AppendMessageResult,
@@ -34,6 +34,7 @@ import type {
   ThreadRecord,
   ThreadWithMessages,
 } from "./mailbox-store.js";
+import { importOptional } from "./optional-package.js";
 import { appendInTransaction } from "./sqlite-append.js";
 import { migrateSqlite, sqliteSchemaVersion, sqliteVersionOf } from "./sqlite-schema.js";
 import {
@@ -80,16 +81,6 @@ export function resolveSqliteMailboxStoreOptions(
   return { path, synchronous, busyTimeoutMs, messageCacheEntries };
 }
 
-/** Loads better-sqlite3, or throws an error naming the package and how to install it. */
-async function loadDriver(): Promise<typeof BetterSqlite3> {
-  try {
-    const mod = (await import("better-sqlite3")) as unknown as { default: typeof BetterSqlite3 };
-    return mod.default;
-  } catch (error) {
-    throw missingPackage("better-sqlite3", "The SQLite mailbox store", error);
-  }
-}
-
 const unavailableCodes = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|NOMEM|PROTOCOL)/;
 
 /** Converts what SQLite throws: store trouble becomes `unavailable`; our own errors pass. */
@@ -108,7 +99,10 @@ export async function createSqliteMailboxStore(
   options: SqliteMailboxStoreOptions,
 ): Promise<MailboxStore> {
   const opts = resolveSqliteMailboxStoreOptions(options);
-  const Database = await loadDriver();
+  const Database = await importOptional<typeof BetterSqlite3>(
+    "better-sqlite3",
+    "The SQLite mailbox store",
+  );
   let db: BetterSqlite3.Database;
   try {
     db = new Database(opts.path, { timeout: opts.busyTimeoutMs });
