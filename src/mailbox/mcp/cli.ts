@@ -161,6 +161,7 @@ export async function main(
   }
 
   const stdin = deps.stdin ?? process.stdin;
+  const stdout = deps.stdout ?? process.stdout;
   const stop = new AbortController();
   const onStop = () => stop.abort();
   process.once("SIGINT", onStop);
@@ -169,7 +170,13 @@ export async function main(
   // The client ends the session by closing our stdin.
   stdin.once("end", onStop);
   stdin.once("close", onStop);
-  const transport = new StdioServerTransport(stdin, deps.stdout ?? process.stdout);
+  // A client gone without closing our stdin shows as EPIPE on stdout: the session is over.
+  const onBrokenPipe = (e: Error) => {
+    printError(`agentwire mailbox mcp: stdout: ${e.message}`);
+    onStop();
+  };
+  stdout.on("error", onBrokenPipe);
+  const transport = new StdioServerTransport(stdin, stdout);
   transport.onclose = onStop;
   try {
     await mcp.connect(transport);
@@ -186,6 +193,7 @@ export async function main(
     process.off("SIGTERM", onStop);
     stdin.off("end", onStop);
     stdin.off("close", onStop);
+    stdout.off("error", onBrokenPipe);
     await mcp.close().catch((e: unknown) => printError(`agentwire mailbox mcp: ${String(e)}`));
     mailbox.close();
   }
