@@ -11,16 +11,22 @@ import { main } from "../src/sidecar/cli.js";
 
 const usage = `usage: agentwire dev [--grpc-port N] [--web-port N] [--host H --allow-remote] [--no-agent]
        agentwire mailbox [--port 3000] [--host 127.0.0.1] [--db FILE|:memory:] [--auth open|tokens] [--admin-key-file F]
+       agentwire mailbox mcp --agent ID --url URL [--token-file F]
 
 commands:
   dev      start the local development sidecar and web chat (and the echo agent)
-  mailbox  start the mailbox server (AgentMailbox HTTP routes and the typed service on one port)`;
+  mailbox  start the mailbox server (AgentMailbox HTTP routes and the typed service on one port)
+  mailbox mcp  act as one mailbox agent for an MCP client, over stdio`;
 
 const [command, ...rest] = process.argv.slice(2);
 if (command === "dev") {
   process.exitCode = await main(rest, {
     startAgent: ({ grpcAddress, signal }) => startEchoAgent({ address: grpcAddress, signal }),
   });
+} else if (command === "mailbox" && rest[0] === "mcp") {
+  // Loaded only here: the MCP SDK is an optional peer dependency.
+  const { main: mcpMain } = await import("../src/mailbox/mcp/cli.js");
+  process.exitCode = await mcpMain(rest.slice(1));
 } else if (command === "mailbox") {
   process.exitCode = await mailboxMain(rest);
 } else if (
