@@ -10,6 +10,8 @@ export default defineConfig({
       { find: /^agentwire\/schema$/, replacement: src("schema/index.ts") },
       { find: /^agentwire\/testing$/, replacement: src("testing/index.ts") },
       { find: /^agentwire\/sidecar$/, replacement: src("sidecar/index.ts") },
+      { find: /^agentwire\/mailbox$/, replacement: src("mailbox/client/index.ts") },
+      { find: /^agentwire\/mailbox-server$/, replacement: src("mailbox/server/index.ts") },
       { find: /^agentwire$/, replacement: src("index.ts") },
     ],
   },

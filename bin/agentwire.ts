@@ -2,21 +2,27 @@
 /**
  * The `agentwire` command. `agentwire dev` starts the local development
  * sidecar (gRPC and web chat) and, unless `--no-agent` is given, the example
- * echo agent in the same process.
+ * echo agent in the same process. `agentwire mailbox` starts the mailbox
+ * server (AgentMailbox HTTP routes, SSE and the typed MailboxService).
  */
 import { startEchoAgent } from "../examples/echo-agent.js";
+import { main as mailboxMain } from "../src/mailbox/server/cli.js";
 import { main } from "../src/sidecar/cli.js";
 
 const usage = `usage: agentwire dev [--grpc-port N] [--web-port N] [--host H --allow-remote] [--no-agent]
+       agentwire mailbox [--port 3000] [--host 127.0.0.1] [--db FILE|:memory:] [--auth open|tokens] [--admin-key-file F]
 
 commands:
-  dev    start the local development sidecar and web chat (and the echo agent)`;
+  dev      start the local development sidecar and web chat (and the echo agent)
+  mailbox  start the mailbox server (AgentMailbox HTTP routes and the typed service on one port)`;
 
 const [command, ...rest] = process.argv.slice(2);
 if (command === "dev") {
   process.exitCode = await main(rest, {
     startAgent: ({ grpcAddress, signal }) => startEchoAgent({ address: grpcAddress, signal }),
   });
+} else if (command === "mailbox") {
+  process.exitCode = await mailboxMain(rest);
 } else if (
   command === undefined ||
   command === "--help" ||

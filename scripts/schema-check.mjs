@@ -4,6 +4,10 @@
 //
 //   node scripts/schema-check.mjs            all checks
 //   node scripts/schema-check.mjs breaking   one check (lint|format|breaking|gen)
+//   node scripts/schema-check.mjs --renew-baseline
+//                                            rewrites the released baseline from proto/
+//                                            (when a schema is released; every later
+//                                            change must then be non-breaking against it)
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -88,6 +92,11 @@ const checks = {
 };
 
 const only = process.argv[2];
+if (only === "--renew-baseline") {
+  const r = run(buf, ["build", "--exclude-source-info", "-o", baseline]);
+  console.log(r.ok ? `schema baseline: wrote ${baseline}` : r.out);
+  process.exit(r.ok ? 0 : 1);
+}
 if (only && !(only in checks)) {
   console.error(`unknown check ${only}; one of ${Object.keys(checks).join(", ")}`);
   process.exit(2);

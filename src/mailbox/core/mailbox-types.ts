@@ -124,8 +124,8 @@ export interface HandoffOptions {
 export interface SendInput {
   /** The sender (proven or claimed). */
   from: string;
-  /** Direct recipients (at least one, unless `threadId` is given with cc). */
-  to: string[];
+  /** Direct recipients (at least one, unless `threadId` is given with cc); a lone string is one recipient, as the HTTP route sends it. */
+  to: string[] | string;
   /** Copied recipients. */
   cc?: string[];
   /** Blind-copied recipients. */
@@ -200,6 +200,10 @@ export interface MailboxPage {
   unreadCount: number;
   /** How many threads the agent has in all. */
   total: number;
+  /** The page size used (the request's, clamped to 1..1000; 100 by default). */
+  limit: number;
+  /** The offset used. */
+  offset: number;
 }
 
 /** Per-thread read state of an agent. */
@@ -219,7 +223,7 @@ export interface MailboxCore {
   /** The agent's unread deliveries, oldest first, each with its thread's context. */
   unread(
     agentId: string,
-    options?: { recent?: number; afterSeq?: bigint; limit?: number },
+    options?: { recent?: number; afterSeq?: bigint; limit?: number; signal?: AbortSignal },
   ): Promise<DeliveryFrame[]>;
   /** Moves the agent's read cursor of a thread to `upToSeq`, or to what was delivered by now. */
   markRead(
@@ -232,7 +236,11 @@ export interface MailboxCore {
   /** A thread as `as` may see it; `not_found` for a non-participant. */
   thread(threadId: string, as: string): Promise<MailThread>;
   /** A thread's context as `as` may see it; `not_found` for a non-participant. */
-  sync(threadId: string, as: string, options?: { recent?: number }): Promise<MailContext>;
+  sync(
+    threadId: string,
+    as: string,
+    options?: { recent?: number; signal?: AbortSignal },
+  ): Promise<MailContext>;
   /** A thread's participants as `as` may see them; `not_found` for a non-participant. */
   participants(threadId: string, as: string): Promise<ParticipantRole[]>;
   /** The agent's deliveries after `afterSeq`, oldest first, at most `limit` (for Watch and SSE). */

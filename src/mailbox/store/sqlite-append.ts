@@ -1,0 +1,137 @@
+/**
+ * The SQLite send transaction: thread resolution, the message, the members,
+ * the bcc links and every recipient's next delivery sequence, written by the
+ * single writer inside one `BEGIN IMMEDIATE` transaction.
+ *
+ * @module
+ */
+import { randomUUID } from "node:crypto";
+import { notFound } from "../core/mailbox-errors.js";
+import type { MailRole } from "../core/mailbox-types.js";
+import type {
+  AppendMessageInput,
+  AppendMessageResult,
+  ResolvedThread,
+  StoredMessage,
+} from "./mailbox-store.js";
+import {
+  type MessageRow,
+  roleRank,
+  type Statements,
+  type ThreadRow,
+  toStoredMessage,
+} from "./sqlite-statements.js";
+
+/** Finds the thread of a send, or creates it; throws `not_found` for an unknown explicit thread. */
+function resolveThread(
+  s: Statements,
+  input: AppendMessageInput,
+): { row: ThreadRow; created: boolean } {
+  if (input.threadId !== undefined) {
+    const row = s.threadById.get(input.threadId) as ThreadRow | undefined;
+    if (!row) throw notFound(`threadId: thread ${input.threadId} not found`);
+    return { row, created: false };
+  }
+  const key = JSON.stringify(input.visibleSet ?? []);
+  const found =
+    (s.threadByCurrent.get(key) as ThreadRow | undefined) ??
+    (s.threadByCreation.get(key) as ThreadRow | undefined);
+  if (found) return { row: found, created: false };
+  const id = randomUUID();
+  s.insertThread.run(id, key, key, input.timestamp, input.timestamp);
+  return { row: s.threadById.get(id) as ThreadRow, created: true };
+}
+
+/** Sorted union of a sorted list and more names. */
+function sortedUnion(base: readonly string[], more: Iterable<string>): string[] {
+  const set = new Set(base);
+  for (const a of more) set.add(a);
+  return [...set].sort();
+}
+
+/**
+ * Runs the body of the send transaction (the caller wraps it in a transaction).
+ * `knownAgents` holds ids already registered (agents are never deleted), to skip
+ * their inserts; ids are added only once the caller's transaction committed.
+ */
+export function appendInTransaction(
+  s: Statements,
+  input: AppendMessageInput,
+  knownAgents: ReadonlySet<string>,
+  registered: string[],
+): AppendMessageResult {
+  const { row, created } = resolveThread(s, input);
+  const threadId = row.id;
+  const participants = JSON.parse(row.participants) as string[];
+  const silent = JSON.parse(row.silent) as string[];
+  let latest: StoredMessage | undefined;
+  let summary: ResolvedThread["summary"];
+  if (input.wantLatest && row.message_count > 0) {
+    latest = toStoredMessage(s.messageAt.get(threadId, row.message_count) as MessageRow);
+    const srow = s.summary.get(threadId) as { covers_count: number; summary: string } | undefined;
+    if (srow) summary = { coversCount: srow.covers_count, summary: JSON.parse(srow.summary) };
+  }
+  const composed = input.compose({
+    id: threadId,
+    created,
+    participants,
+    silentParticipants: silent,
+    senderIsMember: s.isMember.get(input.from, threadId) !== undefined,
+    latest,
+    summary,
+  });
+  const { to, cc, bcc } = composed;
+  const ts = input.timestamp;
+
+  for (const a of [input.from, ...to, ...cc, ...bcc]) {
+    if (knownAgents.has(a)) continue;
+    s.insertAgent.run(a, ts);
+    registered.push(a);
+  }
+
+  const n = row.message_count + 1;
+  s.insertMessage.run(
+    threadId,
+    n,
+    input.messageId,
+    input.from,
+    JSON.stringify(to),
+    cc.length > 0 ? JSON.stringify(cc) : null,
+    bcc.length > 0 ? JSON.stringify(bcc) : null,
+    input.replyTo ?? null,
+    input.payloadJson,
+    composed.snapshotJson,
+    ts,
+  );
+  const visible = sortedUnion(participants, [input.from, ...to, ...cc]);
+  s.updateThread.run(
+    JSON.stringify(visible),
+    JSON.stringify(sortedUnion(silent, bcc)),
+    JSON.stringify(visible),
+    ts,
+    n,
+    threadId,
+  );
+
+  // One membership upsert per agent, with its highest role in this message.
+  const roles = new Map<string, MailRole>([[input.from, "to"]]);
+  const raise = (a: string, r: MailRole) => {
+    const had = roles.get(a);
+    if (had === undefined || roleRank[r] > roleRank[had]) roles.set(a, r);
+  };
+  for (const a of to) raise(a, "to");
+  for (const a of cc) raise(a, "cc");
+  for (const a of bcc) raise(a, "bcc");
+  for (const [a, r] of roles)
+    s.upsertMember.run(a, threadId, roleRank[r], ts, r === "bcc" ? null : ts);
+  for (const a of bcc) if (a !== input.from) s.insertBcc.run(threadId, a, input.from);
+
+  const deliveries: AppendMessageResult["deliveries"] = [];
+  for (const d of composed.deliveredTo) {
+    const seq = (s.nextSeq.get(d.agentId) as { last_seq: number }).last_seq;
+    s.insertDelivery.run(d.agentId, seq, threadId, n);
+    s.memberDelivered.run(seq, d.agentId, threadId);
+    deliveries.push({ agentId: d.agentId, seq: BigInt(seq) });
+  }
+  return { threadId, index: n, deliveries };
+}

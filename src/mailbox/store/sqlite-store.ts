@@ -1,0 +1,297 @@
+/**
+ * The embedded mailbox store: one SQLite file (or `:memory:`) through
+ * better-sqlite3 12, an optional peer dependency loaded only when this store is
+ * created.
+ *
+ * Durability: WAL journal. With `synchronous: "normal"` (the default) a commit
+ * is written to the WAL file before `appendMessage` resolves, but not fsynced:
+ * it survives the process being killed (SIGKILL included: the bytes are in the
+ * operating system's cache, which the next open reads), not a power cut or a
+ * kernel crash. `synchronous: "full"` fsyncs every commit and survives those
+ * too, at the cost of one fsync per send.
+ *
+ * One connection serves every call: better-sqlite3 is synchronous, so each
+ * method runs whole, as one transaction, before another starts. Sends that
+ * arrive in the same event-loop turn are group-committed: one transaction and
+ * one WAL commit for all, each send in its own savepoint (a failing send rolls
+ * back alone), every one answered only after that commit. Several
+ * processes may share the file (writes take `BEGIN IMMEDIATE` and wait up to
+ * `busyTimeoutMs`), though watchers are woken only in the sending process.
+ *
+ * @module
+ */
+import type BetterSqlite3 from "better-sqlite3";
+import { AgentwireError } from "../../client/errors.js";
+import { invalidArgument, missingPackage, unavailable } from "../core/mailbox-errors.js";
+import type {
+  AppendMessageInput,
+  AppendMessageResult,
+  DeliveryRecord,
+  MailboxStore,
+  StoredMessage,
+  StoredSummary,
+  ThreadContextRecord,
+  ThreadRecord,
+  ThreadWithMessages,
+} from "./mailbox-store.js";
+import { appendInTransaction } from "./sqlite-append.js";
+import { migrateSqlite, sqliteSchemaVersion, sqliteVersionOf } from "./sqlite-schema.js";
+import {
+  type MessageRow,
+  prepareStatements,
+  type Statements,
+  type ThreadRow,
+  toStoredMessage,
+  toThreadRecord,
+} from "./sqlite-statements.js";
+
+/** Options of the SQLite mailbox store. */
+export interface SqliteMailboxStoreOptions {
+  /** The database file (created when missing), or `:memory:`. */
+  path: string;
+  /** `normal` (default: survives a killed process) or `full` (fsync per commit: survives power loss). */
+  synchronous?: "normal" | "full";
+  /** How long a write waits for another process's lock, in milliseconds; 5000 by default. */
+  busyTimeoutMs?: number;
+}
+
+/** Checks the options and fills in the defaults. */
+export function resolveSqliteMailboxStoreOptions(
+  options: SqliteMailboxStoreOptions,
+): Required<SqliteMailboxStoreOptions> {
+  const { path, synchronous = "normal", busyTimeoutMs = 5000 } = options;
+  if (typeof path !== "string" || path === "")
+    throw invalidArgument("path: a database file or :memory: is required");
+  if (synchronous !== "normal" && synchronous !== "full")
+    throw invalidArgument(`synchronous: must be "normal" or "full", got ${String(synchronous)}`);
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0)
+    throw invalidArgument(`busyTimeoutMs: must be a non-negative integer, got ${busyTimeoutMs}`);
+  return { path, synchronous, busyTimeoutMs };
+}
+
+/** Loads better-sqlite3, or throws an error naming the package and how to install it. */
+async function loadDriver(): Promise<typeof BetterSqlite3> {
+  try {
+    const mod = (await import("better-sqlite3")) as unknown as { default: typeof BetterSqlite3 };
+    return mod.default;
+  } catch (error) {
+    throw missingPackage("better-sqlite3", "The SQLite mailbox store", error);
+  }
+}
+
+const unavailableCodes = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|NOMEM|PROTOCOL)/;
+
+/** Converts what SQLite throws: store trouble becomes `unavailable`; our own errors pass. */
+function convert(error: unknown): unknown {
+  if (error instanceof AgentwireError) return error;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && unavailableCodes.test(code))
+    return unavailable(`the mailbox store cannot take the operation now (${code})`, error);
+  if (error instanceof TypeError && /database connection is not open/.test(error.message))
+    return unavailable("the mailbox store is closed", error);
+  return error;
+}
+
+/** Opens (creating and migrating as needed) a SQLite mailbox store. */
+export async function createSqliteMailboxStore(
+  options: SqliteMailboxStoreOptions,
+): Promise<MailboxStore> {
+  const opts = resolveSqliteMailboxStoreOptions(options);
+  const Database = await loadDriver();
+  let db: BetterSqlite3.Database;
+  try {
+    db = new Database(opts.path, { timeout: opts.busyTimeoutMs });
+  } catch (error) {
+    throw unavailable(`cannot open the mailbox database ${opts.path}: ${String(error)}`, error);
+  }
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
+    db.pragma("foreign_keys = OFF");
+    migrateSqlite(db);
+    const version = sqliteVersionOf(db);
+    if (version > sqliteSchemaVersion)
+      throw unavailable(
+        `the mailbox database ${opts.path} is at schema version ${version}, newer than this agentwire (${sqliteSchemaVersion})`,
+      );
+  } catch (error) {
+    db.close();
+    throw convert(error);
+  }
+  return sqliteStore(db, prepareStatements(db));
+}
+
+function sqliteStore(db: BetterSqlite3.Database, s: Statements): MailboxStore {
+  /** Runs `fn` as one transaction (immediate for writes) and converts what it throws. */
+  const tx = <T>(write: boolean, fn: () => T): Promise<T> => {
+    try {
+      const t = db.transaction(fn);
+      return Promise.resolve(write ? t.immediate() : t.deferred());
+    } catch (error) {
+      return Promise.reject(convert(error));
+    }
+  };
+  // Group commit: sends that arrive in the same event-loop turn share one
+  // transaction (one WAL commit), each inside its own savepoint, so a failing
+  // send rolls back alone; every send is answered only after the commit.
+  const knownAgents = new Set<string>();
+  const single = db.transaction((input: AppendMessageInput, registered: string[]) =>
+    appendInTransaction(s, input, knownAgents, registered),
+  );
+  type Queued = {
+    input: AppendMessageInput;
+    resolve: (r: AppendMessageResult) => void;
+    reject: (e: unknown) => void;
+  };
+  const group = db.transaction((batch: Queued[], registered: string[]) =>
+    batch.map((q) => {
+      const mine: string[] = [];
+      try {
+        const value = single(q.input, mine);
+        registered.push(...mine);
+        return { ok: true as const, value };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    }),
+  );
+  let queue: Queued[] = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    let results: ReturnType<typeof group>;
+    const registered: string[] = [];
+    try {
+      results = group.immediate(batch, registered);
+    } catch (error) {
+      for (const q of batch) q.reject(convert(error));
+      return;
+    }
+    for (const a of registered) knownAgents.add(a);
+    batch.forEach((q, i) => {
+      const r = results[i]!;
+      if (r.ok) q.resolve(r.value);
+      else q.reject(convert(r.error));
+    });
+  };
+  const appendMessage = (input: AppendMessageInput) =>
+    new Promise<AppendMessageResult>((resolve, reject) => {
+      if (!db.open) return reject(unavailable("the mailbox store is closed"));
+      queue.push({ input, resolve, reject });
+      if (queue.length === 1) setImmediate(flush);
+    });
+
+  const deliveryRows = (rows: (MessageRow & { seq: number })[]): DeliveryRecord[] =>
+    rows.map((r) => ({ seq: BigInt(r.seq), message: toStoredMessage(r) }));
+  const threadRecord = (threadId: string): ThreadRecord | undefined => {
+    const row = s.threadById.get(threadId) as ThreadRow | undefined;
+    return row ? toThreadRecord(s, row) : undefined;
+  };
+  const withMessages = (t: ThreadRecord): ThreadWithMessages => ({
+    ...t,
+    messages: (s.messagesFrom.all(t.id, 0) as MessageRow[]).map(toStoredMessage),
+  });
+  const savedSummary = (threadId: string): StoredSummary | undefined => {
+    const row = s.summary.get(threadId) as { covers_count: number; summary: string } | undefined;
+    return row ? { coversCount: row.covers_count, summary: JSON.parse(row.summary) } : undefined;
+  };
+
+  return {
+    backend: "sqlite",
+    registerAgent: (agentId) => tx(true, () => s.insertAgent.run(agentId, Date.now()).changes > 0),
+    appendMessage,
+    markRead: (agentId, threadId, upToSeq) =>
+      tx(true, () => {
+        const c = s.cursor.get(agentId, threadId) as
+          | { read_seq: number; last_seq: number }
+          | undefined;
+        if (!c) return 0n;
+        let target = c.last_seq;
+        if (upToSeq !== undefined && upToSeq < BigInt(c.last_seq)) target = Number(upToSeq);
+        const next = Math.max(c.read_seq, target);
+        const left =
+          next >= c.last_seq ? 0 : (s.countAfter.get(agentId, threadId, next) as { c: number }).c;
+        s.setCursor.run(next, left, agentId, threadId);
+        return BigInt(next);
+      }),
+    unreadDeliveries: (agentId, afterSeq, limit) =>
+      tx(false, () =>
+        deliveryRows(s.unread.all(agentId, afterSeq, limit > 0 ? limit : -1) as never),
+      ),
+    deliveriesAfter: (agentId, afterSeq, limit) =>
+      tx(false, () =>
+        deliveryRows(s.deliveriesAfter.all(agentId, afterSeq, limit > 0 ? limit : -1) as never),
+      ),
+    latestSeq: (agentId) =>
+      tx(false, () => {
+        const row = s.agentSeq.get(agentId) as { last_seq: number } | undefined;
+        return BigInt(row?.last_seq ?? 0);
+      }),
+    thread: (threadId) => tx(false, () => threadRecord(threadId)),
+    threadWithMessages: (threadId) =>
+      tx(false, () => {
+        const t = threadRecord(threadId);
+        return t ? withMessages(t) : undefined;
+      }),
+    threadContexts: (threadIds, recent, olderLimit) =>
+      tx(false, () => {
+        const out = new Map<string, ThreadContextRecord>();
+        for (const id of threadIds) {
+          if (out.has(id)) continue;
+          const thread = threadRecord(id);
+          if (!thread) continue;
+          const firstRecent = Math.max(0, thread.messageCount - recent);
+          out.set(id, {
+            thread,
+            recent: (s.messagesFrom.all(id, firstRecent) as MessageRow[]).map(toStoredMessage),
+            olderNewestFirst:
+              firstRecent > 0 && olderLimit > 0
+                ? (s.olderNewestFirst.all(id, firstRecent, olderLimit) as MessageRow[]).map(
+                    toStoredMessage,
+                  )
+                : [],
+            summary: savedSummary(id),
+          });
+        }
+        return out;
+      }),
+    threadMessages: (threadId, fromIndex, toIndex) =>
+      tx(false, (): StoredMessage[] =>
+        (s.messagesRange.all(threadId, fromIndex, toIndex) as MessageRow[]).map(toStoredMessage),
+      ),
+    saveSummary: (threadId, summary) =>
+      tx(true, () => {
+        s.saveSummary.run(threadId, summary.coversCount, JSON.stringify(summary.summary));
+      }),
+    mailboxPage: (agentId, limit, offset) =>
+      tx(false, () => ({
+        threads: (s.pageThreads.all(agentId, limit, offset) as ThreadRow[]).map((row) =>
+          withMessages(toThreadRecord(s, row)),
+        ),
+        unreadCount: (s.unreadCount.get(agentId) as { c: number }).c,
+        total: (s.threadTotal.get(agentId) as { c: number }).c,
+      })),
+    setTokenHash: (agentId, tokenHash) =>
+      tx(true, () => {
+        const now = Date.now();
+        s.insertAgent.run(agentId, now);
+        s.deleteToken.run(agentId);
+        s.insertToken.run(tokenHash, agentId, now);
+      }),
+    hasToken: (agentId) => tx(false, () => s.hasToken.get(agentId) !== undefined),
+    agentForTokenHash: (tokenHash) =>
+      tx(false, () => (s.tokenAgent.get(tokenHash) as { agent_id: string } | undefined)?.agent_id),
+    health: async () => {
+      try {
+        db.prepare("SELECT 1").get();
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, detail: String((convert(error) as Error).message) };
+      }
+    },
+    close: async () => {
+      if (queue.length > 0) await new Promise<void>((r) => setImmediate(r));
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The server half of the test mailbox, loaded only by `createTestMailbox`
+ * (a dynamic import), so `agentwire/testing` alone loads no server code and no
+ * SQLite driver: the mailbox server over `:memory:`, and its typed service as
+ * Connect routes for an in-memory transport.
+ *
+ * @module
+ */
+import type { ConnectRouter } from "@connectrpc/connect";
+import { createStreamLimiter } from "../mailbox/server/delivery-feed.js";
+import { createMailboxAuth } from "../mailbox/server/identity.js";
+import { createMailboxServer, type MailboxServer } from "../mailbox/server/mailbox-server.js";
+import type { MailboxServerParts } from "../mailbox/server/route-context.js";
+import type { MailboxServerOptions } from "../mailbox/server/server-options.js";
+import { registerMailboxService } from "../mailbox/server/typed-service.js";
+
+/** A mailbox server and the Connect routes of its typed service (the same code it serves on a port). */
+export interface TestMailboxServer {
+  /** The server (its core and options; `listen()` for a real port). */
+  readonly server: MailboxServer;
+  /** The typed service's routes over the server's core, for `createRouterTransport`. */
+  readonly routes: (router: ConnectRouter) => void;
+  /** Ends the in-memory push streams, then closes the server. */
+  close(): Promise<void>;
+}
+
+/** Creates the mailbox server on `:memory:` and the routes of its typed service. */
+export async function createTestMailboxServer(
+  options: MailboxServerOptions,
+): Promise<TestMailboxServer> {
+  const server = await createMailboxServer({ ...options, db: ":memory:" });
+  const shutdown = new AbortController();
+  const o = server.options;
+  const parts: MailboxServerParts = {
+    core: server.core,
+    auth: createMailboxAuth(o.auth, server.core, o.adminKey),
+    options: o,
+    streams: createStreamLimiter(o.maxConcurrentStreams, o.maxWatchersPerAgent),
+    shutdown: shutdown.signal,
+  };
+  return {
+    server,
+    routes: (router) => registerMailboxService(router, parts),
+    async close() {
+      shutdown.abort();
+      await server.close();
+    },
+  };
+}

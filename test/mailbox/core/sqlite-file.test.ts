@@ -1,0 +1,4 @@
+import { sqliteFileBackend } from "../store/backends.js";
+import { mailboxSuite } from "./suite/mailbox-suite.js";
+
+mailboxSuite(sqliteFileBackend);
