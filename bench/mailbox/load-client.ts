@@ -81,13 +81,23 @@ async function send(args: {
 }) {
   const sends = plannedSends(args.n, args.agents, args.seed);
   const latencies = new Array<number>(args.n);
+  // A failed send is counted (and its first errors logged), not retried: sends are not idempotent.
+  let failed = 0;
+  const failure = (e: unknown) => {
+    if (++failed <= 3)
+      process.stderr.write(`  ${impl} ${args.via} send failed: ${(e as Error).message}\n`);
+  };
   let task: (i: number) => Promise<void>;
   const mailboxes = new Map<string, MailboxClient.Mailbox>();
   if (args.via === "http") {
     const l = load(args.baseUrl);
     task = async (i) => {
-      const { ms } = await l.postJson("/messages/send", sends[i]);
-      latencies[i] = ms;
+      try {
+        const { ms } = await l.postJson("/messages/send", sends[i]);
+        latencies[i] = ms;
+      } catch (e) {
+        failure(e);
+      }
     };
   } else {
     const { createMailbox } = typedClient();
@@ -97,16 +107,25 @@ async function send(args: {
       const s = sends[i] as SendBody;
       const mb = mailboxes.get(s.from) as MailboxClient.Mailbox;
       const t0 = performance.now();
-      await mb.send(s.to, s.payload, { contextSnapshot: s.contextSnapshot });
-      latencies[i] = performance.now() - t0;
+      try {
+        await mb.send(s.to, s.payload, { contextSnapshot: s.contextSnapshot });
+        latencies[i] = performance.now() - t0;
+      } catch (e) {
+        failure(e);
+      }
     };
   }
   const t0 = performance.now();
   await pool(args.n, args.concurrency, task);
   const ms = performance.now() - t0;
   for (const mb of mailboxes.values()) mb.close();
-  const s = summarise(latencies);
-  return { sendsPerSec: round2((args.n * 1000) / ms), p50Ms: s.p50, p99Ms: s.p99 };
+  const s = summarise(latencies.filter((v) => v !== undefined));
+  return {
+    sendsPerSec: round2(((args.n - failed) * 1000) / ms),
+    p50Ms: s.p50,
+    p99Ms: s.p99,
+    failed,
+  };
 }
 
 /** Fills a reader's mailbox: `threads` senders each send `perThread` messages to it. */

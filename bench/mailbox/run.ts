@@ -40,6 +40,8 @@ const figures: Record<string, FigureSpec> = {
   typedSendsPerSec: { label: "typed client sends/s", better: "higher", against: "sendsPerSec" },
   typedP50Ms: { label: "typed p50 ms", better: "lower", against: "p50Ms" },
   typedP99Ms: { label: "typed p99 ms", better: "lower", against: "p99Ms" },
+  failed: { label: "failed sends", better: "lower" },
+  typedFailed: { label: "failed sends", better: "lower", against: "failed" },
   bytes: { label: "HTTP answer bytes", better: "lower" },
   typedBytes: { label: "typed answer bytes", better: "lower", against: "bytes" },
   typedWireBytes: { label: "typed answer bytes, gzip", better: "lower", against: "bytes" },
@@ -208,6 +210,7 @@ function typedView(run: MailboxRun): MailboxRun {
       sendsPerSec: r.typedSendsPerSec as number,
       p50Ms: r.typedP50Ms as number,
       p99Ms: r.typedP99Ms as number,
+      failed: r.typedFailed as number,
     }));
   const rounds: MailboxRun["rounds"] = {};
   if (run.rounds.reference !== undefined) rounds.reference = run.rounds.reference;
@@ -227,6 +230,7 @@ function withoutTyped(run: MailboxRun): MailboxRun {
       sendsPerSec: r.sendsPerSec as number,
       p50Ms: r.p50Ms as number,
       p99Ms: r.p99Ms as number,
+      failed: r.failed as number,
     }));
   const rounds: MailboxRun["rounds"] = {};
   for (const [impl, list] of Object.entries(run.rounds))

@@ -135,6 +135,7 @@ const sends: MailboxScenario = {
           typedSendsPerSec: typed.sendsPerSec as number,
           typedP50Ms: typed.p50Ms as number,
           typedP99Ms: typed.p99Ms as number,
+          typedFailed: typed.failed as number,
         };
       });
       return {
