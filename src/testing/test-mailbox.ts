@@ -3,10 +3,11 @@ import { assertArgument } from "../client/errors.js";
 import type { JsonObject, JsonValue, Seq } from "../mailbox/client/mail-types.js";
 import { createMailbox, type Mailbox } from "../mailbox/client/mailbox-client.js";
 import type { MailboxOptions } from "../mailbox/client/mailbox-options.js";
-import type { Delivery, MailboxCore, MailMessage } from "../mailbox/core/mailbox-types.js";
+import type { MailMessage } from "../mailbox/core/mailbox-types.js";
 import type { MailboxServer } from "../mailbox/server/mailbox-server.js";
 import type { MailboxServerOptions } from "../mailbox/server/server-options.js";
 import { FakeSidecarError } from "./fake-errors.js";
+import { pollUntil, waitForDelivery } from "./mailbox-waits.js";
 import type { WaitOptions } from "./waiters.js";
 
 /** Options of `createTestMailbox`. */
@@ -166,133 +167,4 @@ function describeMatch(agentId: string, match: DeliveryMatch): string {
   if (match.after !== undefined) parts.push(`after seq ${match.after}`);
   if (match.where !== undefined) parts.push("matching the condition");
   return parts.join(" ");
-}
-
-interface WaitSpec {
-  timeoutMs: number;
-  signal: AbortSignal | undefined;
-  what: string;
-  /** Adds the wait's fail function to those `close()` fails; returns its removal. */
-  register: (fail: (error: Error) => void) => () => void;
-}
-
-/**
- * Reads the agent's deliveries from the core after a cursor, on start and on
- * every wake-up the core gives (the same reading the server's push does), until
- * one matches, the bound passes, or the wait is aborted.
- */
-function waitForDelivery(
-  core: MailboxCore,
-  agentId: string,
-  match: DeliveryMatch,
-  spec: WaitSpec,
-): Promise<TestDelivery> {
-  const accepts = (d: Delivery) =>
-    (match.from === undefined || d.message.from === match.from) &&
-    (match.threadId === undefined || d.message.threadId === match.threadId) &&
-    (match.where === undefined || match.where(d.message));
-  return new Promise<TestDelivery>((resolve, reject) => {
-    let cursor = match.after ?? 0n;
-    let seen = 0;
-    let reading = false;
-    let again = false;
-    let done = false;
-    const finish = (settle: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      unsubscribe();
-      unregister();
-      spec.signal?.removeEventListener("abort", onAbort);
-      settle();
-    };
-    const fail = (error: unknown) => finish(() => reject(error));
-    const read = async () => {
-      if (reading) {
-        again = true;
-        return;
-      }
-      reading = true;
-      try {
-        do {
-          again = false;
-          for (;;) {
-            const page = await core.deliveries(agentId, cursor, 500);
-            for (const d of page) {
-              cursor = d.seq;
-              seen++;
-              if (accepts(d)) {
-                const found = { seq: d.seq, threadId: d.message.threadId, message: d.message };
-                return finish(() => resolve(found));
-              }
-            }
-            if (page.length < 500 || done) break;
-          }
-        } while (again && !done);
-      } catch (e) {
-        fail(e);
-      } finally {
-        reading = false;
-      }
-    };
-    const onAbort = () =>
-      fail(new FakeSidecarError("aborted", `stopped waiting for ${spec.what}: aborted`));
-    const timer = setTimeout(
-      () =>
-        fail(
-          new FakeSidecarError(
-            "timeout",
-            `timed out after ${spec.timeoutMs} ms waiting for ${spec.what}; ${seen} other delivery(ies) to ${agentId} seen`,
-          ),
-        ),
-      spec.timeoutMs,
-    );
-    const unsubscribe = core.subscribe(agentId, () => void read());
-    const unregister = spec.register(fail);
-    if (spec.signal?.aborted) return onAbort();
-    spec.signal?.addEventListener("abort", onAbort, { once: true });
-    void read();
-  });
-}
-
-/** Re-runs `condition` every 10 ms until it answers true, the bound passes, or the wait ends. */
-function pollUntil(condition: () => boolean | Promise<boolean>, spec: WaitSpec): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let done = false;
-    let poll: ReturnType<typeof setTimeout> | undefined;
-    const finish = (settle: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      clearTimeout(poll);
-      unregister();
-      spec.signal?.removeEventListener("abort", onAbort);
-      settle();
-    };
-    const fail = (error: unknown) => finish(() => reject(error));
-    const check = async () => {
-      try {
-        if (await condition()) return finish(resolve);
-      } catch (e) {
-        return fail(e);
-      }
-      if (!done) poll = setTimeout(check, 10);
-    };
-    const onAbort = () =>
-      fail(new FakeSidecarError("aborted", `stopped waiting for ${spec.what}: aborted`));
-    const timer = setTimeout(
-      () =>
-        fail(
-          new FakeSidecarError(
-            "timeout",
-            `timed out after ${spec.timeoutMs} ms waiting for ${spec.what}`,
-          ),
-        ),
-      spec.timeoutMs,
-    );
-    const unregister = spec.register(fail);
-    if (spec.signal?.aborted) return onAbort();
-    spec.signal?.addEventListener("abort", onAbort, { once: true });
-    void check();
-  });
 }

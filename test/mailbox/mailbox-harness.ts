@@ -6,10 +6,18 @@
  */
 import { Agent, request as httpRequest } from "node:http";
 import { type ClientHttp2Session, connect } from "node:http2";
+import { type Client, createClient, type Interceptor } from "@connectrpc/connect";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+  Http2SessionManager,
+} from "@connectrpc/connect-node";
 import {
   createMailboxServer,
   type MailboxServer,
   type MailboxServerOptions,
+  MailboxService,
 } from "agentwire/mailbox-server";
 import { Inbox } from "../helpers/step.js";
 
@@ -245,7 +253,9 @@ export function openSse(
     stream.on("data", parse);
     stream.on("error", () => {});
     const ended = new Promise<void>((r) => session.once("close", () => r()));
-    stream.once("close", () => session.close());
+    // The session is this stream's alone: it goes with the stream (a graceful
+    // close can wait on frames the server had in flight for the reset stream).
+    stream.once("close", () => session.destroy());
     stream.on("response", (h) =>
       resolve({
         status: Number(h[":status"]),
@@ -260,4 +270,46 @@ export function openSse(
       }),
     );
   });
+}
+
+/** The typed transports the service tests run over. */
+export type TypedTransportKind = "connect-1.1" | "connect-2" | "grpc" | "grpc-web";
+
+/** A generated client of the typed service, with its connections. */
+export interface TypedMailbox {
+  /** The client. */
+  readonly client: Client<typeof MailboxService>;
+  /** Closes its connections. */
+  close(): void;
+}
+
+/** Creates a `MailboxService` client over one transport (a bearer token, when given, on every call). */
+export function typedMailbox(url: string, kind: TypedTransportKind, token?: string): TypedMailbox {
+  const interceptors: Interceptor[] = token
+    ? [
+        (next) => (req) => {
+          req.header.set("authorization", `Bearer ${token}`);
+          return next(req);
+        },
+      ]
+    : [];
+  if (kind === "connect-1.1") {
+    const agent = new Agent({ keepAlive: true });
+    const transport = createConnectTransport({
+      baseUrl: url,
+      httpVersion: "1.1",
+      nodeOptions: { agent },
+      interceptors,
+    });
+    return { client: createClient(MailboxService, transport), close: () => agent.destroy() };
+  }
+  const sessionManager = new Http2SessionManager(url);
+  const options = { baseUrl: url, httpVersion: "2" as const, sessionManager, interceptors };
+  const transport =
+    kind === "grpc"
+      ? createGrpcTransport(options)
+      : kind === "grpc-web"
+        ? createGrpcWebTransport(options)
+        : createConnectTransport(options);
+  return { client: createClient(MailboxService, transport), close: () => sessionManager.abort() };
 }

@@ -131,6 +131,10 @@ export interface SendOptions<S extends JsonObject = JsonObject> extends ReplyOpt
 export interface UnreadOptions extends MailCallOptions {
   /** How many recent messages each context carries, 1 to 50 (default: the server's, 10). */
   recent?: number;
+  /** Only deliveries after this sequence (a page's last `seq`, to read the next page). */
+  after?: SeqInput;
+  /** At most this many deliveries, the oldest first (default: all). */
+  limit?: number;
 }
 
 /** Options of `receive`. */

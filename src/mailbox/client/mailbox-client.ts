@@ -2,6 +2,7 @@ import { createClient } from "@connectrpc/connect";
 import { MailboxService } from "../../../gen/agentwire/mailbox/v1/service_pb.js";
 import { assertArgument } from "../../client/errors.js";
 import { runCall } from "./call-runner.js";
+import { count, id, required, toSeq } from "./mail-arguments.js";
 import type {
   JsonObject,
   JsonValue,
@@ -18,7 +19,6 @@ import type {
   SendOptions,
   SendReceipt,
   Seq,
-  SeqInput,
   SyncOptions,
   ThreadsOptions,
   UnreadOptions,
@@ -31,7 +31,6 @@ import {
   emptyContext,
   handoffToProto,
   jsonToValue,
-  malformedAnswer,
   type PayloadCheck,
   ProtoConverter,
   participant,
@@ -91,7 +90,7 @@ export function createMailbox<P extends JsonValue = JsonValue, S extends JsonObj
   options: MailboxOptions<P>,
 ): Mailbox<P, S> {
   const o = resolveMailboxOptions(options);
-  const connection = createMailboxConnection(o as never);
+  const connection = createMailboxConnection(o);
   const rpc = createClient(MailboxService, connection.transport);
   const agentId = o.agentId;
   const validate = o.validate;
@@ -129,7 +128,12 @@ export function createMailbox<P extends JsonValue = JsonValue, S extends JsonObj
   const unread = (what: string, opts: UnreadOptions | undefined) =>
     read(what, opts, async (signal) => {
       const res = await rpc.unread(
-        { agentId, recent: count(what, "recent", opts?.recent) },
+        {
+          agentId,
+          recent: count(what, "recent", opts?.recent),
+          afterSeq: opts?.after === undefined ? 0n : toSeq(what, "after", opts.after),
+          limit: count(what, "limit", opts?.limit),
+        },
         { signal },
       );
       const c = convert(what);
@@ -294,41 +298,4 @@ export function createMailbox<P extends JsonValue = JsonValue, S extends JsonObj
       connection.close();
     },
   };
-}
-
-/** A sequence given by the caller, checked: a non-negative bigint or safe integer. */
-function toSeq(what: string, name: string, value: SeqInput): bigint {
-  const ok =
-    (typeof value === "bigint" && value >= 0n) ||
-    (typeof value === "number" && Number.isSafeInteger(value) && value >= 0);
-  assertArgument(
-    ok,
-    `${what}: ${name} must be a delivery sequence (a bigint or safe integer of at least 0), got ${String(value)}`,
-  );
-  return BigInt(value);
-}
-
-/** A count option, checked; undefined becomes `fallback` (0: the server's default). */
-function count(what: string, name: string, value: number | undefined, fallback = 0): number {
-  if (value === undefined) return fallback;
-  assertArgument(
-    Number.isInteger(value) && value >= 0 && value <= 2 ** 31 - 1,
-    `${what}: ${name} must be a whole number of at least 0, got ${String(value)}`,
-  );
-  return value;
-}
-
-/** A thread id argument, checked. */
-function id(what: string, name: string, value: string): string {
-  assertArgument(
-    typeof value === "string" && value.length > 0,
-    `${what}: ${name} must be a non-empty string, got ${String(value)}`,
-  );
-  return value;
-}
-
-/** A field the server must answer. */
-function required<T>(value: T | undefined, what: string, field: string): T {
-  if (value === undefined) throw malformedAnswer(`${what}: the server answered no ${field}`);
-  return value;
 }

@@ -20,7 +20,12 @@ export interface MailboxConnection {
  * HTTP/1.1 with keep-alive by default, or gRPC over one HTTP/2 connection
  * (h2c for `http://`). A token travels as `Authorization: Bearer TOKEN`.
  */
-export function createMailboxConnection(options: ResolvedMailboxOptions<never>): MailboxConnection {
+export function createMailboxConnection(
+  options: Pick<
+    ResolvedMailboxOptions,
+    "baseUrl" | "token" | "protocol" | "readMaxBytes" | "transport"
+  >,
+): MailboxConnection {
   const interceptors: Interceptor[] = [];
   const token = options.token;
   if (token !== undefined) {

@@ -55,6 +55,8 @@ export interface MailboxCoreOptions {
   summaryTokenBudget?: number;
   /** From how many uncovered older messages on a structured summary is made; 20 by default. */
   structuredSummaryThreshold?: number;
+  /** How many built contexts are kept across answers (0: none); 1000 by default. */
+  contextCacheEntries?: number;
 }
 
 /** The options with every default filled in. */
@@ -86,6 +88,12 @@ export function resolveMailboxCoreOptions(options: MailboxCoreOptions): Resolved
       "structuredSummaryThreshold",
       options.structuredSummaryThreshold,
       20,
+    ),
+    contextCacheEntries: positiveInteger(
+      "contextCacheEntries",
+      options.contextCacheEntries,
+      1000,
+      0,
     ),
   };
 }

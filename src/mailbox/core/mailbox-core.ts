@@ -14,6 +14,7 @@ import type {
   ResolvedThread,
 } from "../store/mailbox-store.js";
 import { buildContexts, olderLimitFor } from "./context.js";
+import { createContextCache } from "./context-cache.js";
 import {
   type MailboxCoreOptions,
   type ResolvedMailboxCoreOptions,
@@ -25,6 +26,7 @@ import type {
   HandoffOptions,
   JsonObject,
   MailboxCore,
+  MailContext,
   MailRole,
   ReplyAllInput,
   SendInput,
@@ -79,7 +81,9 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
     threshold: opts.structuredSummaryThreshold,
     budgetChars,
     inflight: new Map(),
+    provisional: new WeakSet(),
   };
+  const cache = createContextCache(opts.contextCacheEntries);
   const hub = createWakeHub();
   const stopFeed = store.onDeliveries?.((ids) => hub.notify(ids));
   let closed = false;
@@ -150,14 +154,31 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
     return json;
   };
 
+  /** The contexts of threads the reader has deliveries in: cached ones, then the rest in one store call. */
   const contexts = async (
     threadIds: string[],
     reader: string,
     recent: number,
     signal: AbortSignal | undefined,
-  ) => {
-    const records = await store.threadContexts(threadIds, recent, olderLimit);
-    return { records, contexts: await buildContexts(summaryDeps, records, reader, signal) };
+  ): Promise<Map<string, MailContext>> => {
+    const out = new Map<string, MailContext>();
+    const counts = await store.messageCounts(threadIds);
+    const missing: string[] = [];
+    for (const id of threadIds) {
+      const hit = cache.get(id, counts.get(id) ?? -1, recent, reader);
+      if (hit) out.set(id, hit);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    const records = await store.threadContexts(missing, recent, olderLimit);
+    const built = await buildContexts(summaryDeps, records, reader, signal);
+    for (const [id, ctx] of built) {
+      out.set(id, ctx);
+      const s = ctx.threadSummaryStructured;
+      if (s === undefined || !summaryDeps.provisional.has(s))
+        cache.set(id, records.get(id)!.thread.messageCount, recent, reader, ctx);
+    }
+    return out;
   };
 
   return {
@@ -254,7 +275,7 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
             seq: r.seq,
             message: messageView(r.message, reader),
             // Every thread of a delivery exists (threads are never deleted).
-            context: ctx.contexts.get(r.message.threadId)!,
+            context: ctx.get(r.message.threadId)!,
           }));
         },
         options.signal,

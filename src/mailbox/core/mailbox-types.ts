@@ -188,7 +188,7 @@ export interface Delivery {
 
 /** A delivery together with its thread's context, as unread and push give it. */
 export interface DeliveryFrame extends Delivery {
-  /** The thread's context (shared by every frame of the same thread in one answer). */
+  /** The thread's context: one object shared by every frame of the thread, and reused by later answers while the thread is unchanged (read-only). */
   context: MailContext;
 }
 

@@ -67,6 +67,8 @@ export interface StructuredSummaryDeps {
   budgetChars: number;
   /** Summaries being made, so that concurrent readers make each once. */
   inflight: Map<string, Promise<ThreadSummary>>;
+  /** Summaries answered but not saved (the summariser failed): not to be cached. */
+  provisional: WeakSet<ThreadSummary>;
 }
 
 function isResult(r: unknown): r is SummarizeResult {
@@ -107,6 +109,7 @@ async function makeSummary(
   };
   if (result !== undefined || deps.summarize === undefined)
     await deps.store.saveSummary(threadId, { coversCount: olderCount, summary });
+  else deps.provisional.add(summary);
   return summary;
 }
 

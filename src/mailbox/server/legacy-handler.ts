@@ -9,6 +9,7 @@
 import { Code } from "@connectrpc/connect";
 import { AgentwireError } from "../../client/errors.js";
 import { refuseCrossSite, refuseForeignHost } from "./cross-site.js";
+import { unexpectedLogger } from "./hide-internals.js";
 import { type NodeRequest, type NodeResponse, sendError } from "./http-status.js";
 import {
   healthRoute,
@@ -58,10 +59,7 @@ const ROUTES: readonly Route[] = [
 export function createLegacyHandler(
   parts: MailboxServerParts,
 ): (req: NodeRequest, res: NodeResponse) => void {
-  const onUnexpected = (error: unknown) =>
-    parts.options.onLog(
-      `mailbox: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
+  const onUnexpected = unexpectedLogger(parts.options.onLog);
 
   async function handle(req: NodeRequest, res: NodeResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://mailbox.invalid");

@@ -12,6 +12,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AgentwireError, abortedError } from "../../client/errors.js";
 import type { MailboxCore } from "../core/mailbox-types.js";
 import { createStreamLimiter } from "./delivery-feed.js";
+import { hideInternals, unexpectedLogger } from "./hide-internals.js";
 import { createMailboxAuth } from "./identity.js";
 import { createLegacyHandler } from "./legacy-handler.js";
 import { createOnePortServer } from "./one-port.js";
@@ -71,6 +72,7 @@ export async function createMailboxServer(
   };
   const handler = connectNodeAdapter({
     routes: (router) => registerMailboxService(router, parts),
+    interceptors: [hideInternals(unexpectedLogger(opts.onLog))],
     fallback: createLegacyHandler(parts),
     readMaxBytes: opts.maxBodyBytes,
     shutdownSignal: shutdown.signal,

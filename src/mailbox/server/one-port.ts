@@ -77,6 +77,9 @@ export function createOnePortServer(
   });
   // Each protocol server only ever sees connections handed over below.
   http1.on("clientError", (_err, socket) => socket.destroy());
+  // node:http tracks its connections (idle ones to close, header and request
+  // timeouts to enforce) from its 'listening' event; this one never listens itself.
+  http1.emit("listening");
 
   const net = createNetServer((socket) => {
     sockets.add(socket);
@@ -129,7 +132,9 @@ export function createOnePortServer(
       const closed = new Promise<void>((resolve) => net.close(() => resolve()));
       for (const socket of undecided) socket.destroy();
       for (const session of sessions) session.close();
-      http1.closeIdleConnections();
+      // Closes the idle HTTP/1.1 connections and stops node:http's timeout checks;
+      // busy ones close after their response (it carries `connection: close`).
+      http1.close(() => {});
       const idle = setInterval(() => http1.closeIdleConnections(), 20);
       const grace = setTimeout(() => {
         for (const socket of sockets) socket.destroy();

@@ -226,6 +226,8 @@ export interface MailboxStore {
     recent: number,
     olderLimit: number,
   ): Promise<Map<string, ThreadContextRecord>>;
+  /** How many messages each of these threads has (unknown threads are left out). */
+  messageCounts(threadIds: readonly string[]): Promise<Map<string, number>>;
   /** The thread's messages `fromIndex..toIndex` (inclusive), oldest first. */
   threadMessages(threadId: string, fromIndex: number, toIndex: number): Promise<StoredMessage[]>;
   /** Saves a thread's structured summary unless one covering at least as much is saved. */

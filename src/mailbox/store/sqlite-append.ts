@@ -90,7 +90,7 @@ export function appendInTransaction(
   }
 
   const n = row.message_count + 1;
-  s.insertMessage.run(
+  const rid = s.insertMessage.run(
     threadId,
     n,
     input.messageId,
@@ -102,7 +102,7 @@ export function appendInTransaction(
     input.payloadJson,
     composed.snapshotJson,
     ts,
-  );
+  ).lastInsertRowid;
   const visible = sortedUnion(participants, [input.from, ...to, ...cc]);
   s.updateThread.run(
     JSON.stringify(visible),
@@ -129,7 +129,7 @@ export function appendInTransaction(
   const deliveries: AppendMessageResult["deliveries"] = [];
   for (const d of composed.deliveredTo) {
     const seq = (s.nextSeq.get(d.agentId) as { last_seq: number }).last_seq;
-    s.insertDelivery.run(d.agentId, seq, threadId, n);
+    s.insertDelivery.run(d.agentId, seq, threadId, rid);
     s.memberDelivered.run(seq, d.agentId, threadId);
     deliveries.push({ agentId: d.agentId, seq: BigInt(seq) });
   }

@@ -15,8 +15,10 @@ interface Migration {
 
 /**
  * Version 1. Roles are stored as ranks (to 3, cc 2, bcc 1) so the highest role
- * is a `max()`. Messages are clustered by (thread, position) for context and
- * thread reads; deliveries by (recipient, sequence) for unread and Watch;
+ * is a `max()`. Messages are a rowid table (rows are large: payload and
+ * snapshot), indexed by (thread, position) for context and thread reads;
+ * deliveries, small, are clustered by (recipient, sequence) for unread and
+ * Watch and point at the message's rowid;
  * `mailbox_members` is both the membership (mailbox listing, participants) and
  * the read cursor with its unread counter, kept in the send's transaction.
  */
@@ -43,6 +45,7 @@ CREATE INDEX mailbox_threads_current ON mailbox_threads(current_key, last_order)
 CREATE INDEX mailbox_threads_order ON mailbox_threads(last_order);
 
 CREATE TABLE mailbox_messages (
+  rid INTEGER PRIMARY KEY,
   thread_id TEXT NOT NULL,
   n INTEGER NOT NULL,
   id TEXT NOT NULL,
@@ -53,9 +56,9 @@ CREATE TABLE mailbox_messages (
   reply_to TEXT,
   payload TEXT NOT NULL,
   snapshot TEXT NOT NULL,
-  timestamp INTEGER NOT NULL,
-  PRIMARY KEY (thread_id, n)
-) WITHOUT ROWID;
+  timestamp INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX mailbox_messages_thread ON mailbox_messages(thread_id, n);
 CREATE UNIQUE INDEX mailbox_messages_id ON mailbox_messages(id);
 
 CREATE TABLE mailbox_members (
@@ -83,7 +86,7 @@ CREATE TABLE mailbox_deliveries (
   agent_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
   thread_id TEXT NOT NULL,
-  n INTEGER NOT NULL,
+  rid INTEGER NOT NULL,
   PRIMARY KEY (agent_id, seq)
 ) WITHOUT ROWID;
 CREATE INDEX mailbox_deliveries_thread ON mailbox_deliveries(agent_id, thread_id, seq);

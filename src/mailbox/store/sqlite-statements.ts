@@ -10,6 +10,7 @@ import type { MemberRecord, StoredMessage, ThreadRecord } from "./mailbox-store.
 
 /** A row of `mailbox_messages`. */
 export interface MessageRow {
+  rid: number;
   thread_id: string;
   n: number;
   id: string;
@@ -49,11 +50,8 @@ export const roleRank: Record<MailRole, number> = { to: 3, cc: 2, bcc: 1 };
 const rankRole: Record<number, MailRole> = { 3: "to", 2: "cc", 1: "bcc" };
 
 const messageColumns =
-  "thread_id, n, id, from_agent, to_json, cc_json, bcc_json, reply_to, payload, snapshot, timestamp";
-const prefixed = messageColumns
-  .split(", ")
-  .map((c) => `m.${c}`)
-  .join(", ");
+  "rid, thread_id, n, id, from_agent, to_json, cc_json, bcc_json, reply_to, payload, snapshot, timestamp";
+const insertColumns = messageColumns.replace("rid, ", "");
 
 /** The SQL of every statement the store runs. */
 const sqlText = {
@@ -63,6 +61,7 @@ const sqlText = {
   threadById: "SELECT * FROM mailbox_threads WHERE id = ?",
   threadByCurrent:
     "SELECT * FROM mailbox_threads WHERE current_key = ? ORDER BY last_order DESC LIMIT 1",
+  messageCount: "SELECT message_count FROM mailbox_threads WHERE id = ?",
   threadByCreation: "SELECT * FROM mailbox_threads WHERE creation_key = ?",
   insertThread: `INSERT INTO mailbox_threads (id, participants, silent, current_key, creation_key, created_at, updated_at)
        VALUES (?, '[]', '[]', ?, ?, ?, ?)`,
@@ -76,9 +75,9 @@ const sqlText = {
        ON CONFLICT (agent_id, thread_id) DO UPDATE SET role = max(role, excluded.role),
          visible_joined_at = coalesce(visible_joined_at, excluded.visible_joined_at)`,
   insertBcc: "INSERT OR IGNORE INTO mailbox_bcc (thread_id, agent_id, sender) VALUES (?, ?, ?)",
-  insertMessage: `INSERT INTO mailbox_messages (${messageColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertMessage: `INSERT INTO mailbox_messages (${insertColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   insertDelivery:
-    "INSERT INTO mailbox_deliveries (agent_id, seq, thread_id, n) VALUES (?, ?, ?, ?)",
+    "INSERT INTO mailbox_deliveries (agent_id, seq, thread_id, rid) VALUES (?, ?, ?, ?)",
   memberDelivered: `UPDATE mailbox_members SET last_seq = ?, unread = unread + 1
        WHERE agent_id = ? AND thread_id = ?`,
   members: `SELECT agent_id, role, joined_at, visible_joined_at FROM mailbox_members
@@ -88,17 +87,16 @@ const sqlText = {
   countAfter: `SELECT count(*) AS c FROM mailbox_deliveries WHERE agent_id = ? AND thread_id = ? AND seq > ?`,
   setCursor:
     "UPDATE mailbox_members SET read_seq = ?, unread = ? WHERE agent_id = ? AND thread_id = ?",
-  unread: `SELECT d.seq AS seq, ${prefixed} FROM mailbox_members p
+  unread: `SELECT d.seq AS seq, d.rid AS rid FROM mailbox_members p
        CROSS JOIN mailbox_deliveries d INDEXED BY mailbox_deliveries_thread
          ON d.agent_id = p.agent_id AND d.thread_id = p.thread_id AND d.seq > p.read_seq
-       JOIN mailbox_messages m ON m.thread_id = d.thread_id AND m.n = d.n
        WHERE p.agent_id = ? AND p.unread > 0 AND d.seq > ?
        ORDER BY d.seq LIMIT ?`,
   unreadCount:
     "SELECT coalesce(sum(unread), 0) AS c FROM mailbox_members WHERE agent_id = ? AND unread > 0",
-  deliveriesAfter: `SELECT d.seq AS seq, ${prefixed} FROM mailbox_deliveries d
-       JOIN mailbox_messages m ON m.thread_id = d.thread_id AND m.n = d.n
-       WHERE d.agent_id = ? AND d.seq > ? ORDER BY d.seq LIMIT ?`,
+  deliveriesAfter:
+    "SELECT seq, rid FROM mailbox_deliveries WHERE agent_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+  messageByRid: `SELECT ${messageColumns} FROM mailbox_messages WHERE rid = ?`,
   messagesFrom: `SELECT ${messageColumns} FROM mailbox_messages WHERE thread_id = ? AND n > ? ORDER BY n`,
   messagesRange: `SELECT ${messageColumns} FROM mailbox_messages WHERE thread_id = ? AND n >= ? AND n <= ?
        ORDER BY n`,

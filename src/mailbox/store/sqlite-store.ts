@@ -22,7 +22,7 @@
  */
 import type BetterSqlite3 from "better-sqlite3";
 import { AgentwireError } from "../../client/errors.js";
-import { invalidArgument, missingPackage, unavailable } from "../core/mailbox-errors.js";
+import { invalidArgument, unavailable } from "../core/mailbox-errors.js";
 import type {
   AppendMessageInput,
   AppendMessageResult,
@@ -34,6 +34,7 @@ import type {
   ThreadRecord,
   ThreadWithMessages,
 } from "./mailbox-store.js";
+import { importOptional } from "./optional-package.js";
 import { appendInTransaction } from "./sqlite-append.js";
 import { migrateSqlite, sqliteSchemaVersion, sqliteVersionOf } from "./sqlite-schema.js";
 import {
@@ -53,30 +54,31 @@ export interface SqliteMailboxStoreOptions {
   synchronous?: "normal" | "full";
   /** How long a write waits for another process's lock, in milliseconds; 5000 by default. */
   busyTimeoutMs?: number;
+  /** How many parsed messages are kept in memory (messages never change); 10,000 by default. */
+  messageCacheEntries?: number;
 }
 
 /** Checks the options and fills in the defaults. */
 export function resolveSqliteMailboxStoreOptions(
   options: SqliteMailboxStoreOptions,
 ): Required<SqliteMailboxStoreOptions> {
-  const { path, synchronous = "normal", busyTimeoutMs = 5000 } = options;
+  const {
+    path,
+    synchronous = "normal",
+    busyTimeoutMs = 5000,
+    messageCacheEntries = 10_000,
+  } = options;
   if (typeof path !== "string" || path === "")
     throw invalidArgument("path: a database file or :memory: is required");
   if (synchronous !== "normal" && synchronous !== "full")
     throw invalidArgument(`synchronous: must be "normal" or "full", got ${String(synchronous)}`);
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0)
     throw invalidArgument(`busyTimeoutMs: must be a non-negative integer, got ${busyTimeoutMs}`);
-  return { path, synchronous, busyTimeoutMs };
-}
-
-/** Loads better-sqlite3, or throws an error naming the package and how to install it. */
-async function loadDriver(): Promise<typeof BetterSqlite3> {
-  try {
-    const mod = (await import("better-sqlite3")) as unknown as { default: typeof BetterSqlite3 };
-    return mod.default;
-  } catch (error) {
-    throw missingPackage("better-sqlite3", "The SQLite mailbox store", error);
-  }
+  if (!Number.isInteger(messageCacheEntries) || messageCacheEntries < 0)
+    throw invalidArgument(
+      `messageCacheEntries: must be a non-negative integer, got ${messageCacheEntries}`,
+    );
+  return { path, synchronous, busyTimeoutMs, messageCacheEntries };
 }
 
 const unavailableCodes = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|NOMEM|PROTOCOL)/;
@@ -97,7 +99,10 @@ export async function createSqliteMailboxStore(
   options: SqliteMailboxStoreOptions,
 ): Promise<MailboxStore> {
   const opts = resolveSqliteMailboxStoreOptions(options);
-  const Database = await loadDriver();
+  const Database = await importOptional<typeof BetterSqlite3>(
+    "better-sqlite3",
+    "The SQLite mailbox store",
+  );
   let db: BetterSqlite3.Database;
   try {
     db = new Database(opts.path, { timeout: opts.busyTimeoutMs });
@@ -118,10 +123,14 @@ export async function createSqliteMailboxStore(
     db.close();
     throw convert(error);
   }
-  return sqliteStore(db, prepareStatements(db));
+  return sqliteStore(db, prepareStatements(db), opts.messageCacheEntries);
 }
 
-function sqliteStore(db: BetterSqlite3.Database, s: Statements): MailboxStore {
+function sqliteStore(
+  db: BetterSqlite3.Database,
+  s: Statements,
+  messageCacheEntries: number,
+): MailboxStore {
   /** Runs `fn` as one transaction (immediate for writes) and converts what it throws. */
   const tx = <T>(write: boolean, fn: () => T): Promise<T> => {
     try {
@@ -181,15 +190,30 @@ function sqliteStore(db: BetterSqlite3.Database, s: Statements): MailboxStore {
       if (queue.length === 1) setImmediate(flush);
     });
 
-  const deliveryRows = (rows: (MessageRow & { seq: number })[]): DeliveryRecord[] =>
-    rows.map((r) => ({ seq: BigInt(r.seq), message: toStoredMessage(r) }));
+  // Messages never change: parsed ones are kept (the oldest dropped first) so
+  // that unread and Watch read only (seq, rowid) pairs for what was seen before.
+  const messages = new Map<number, StoredMessage>();
+  const parsed = (row: MessageRow): StoredMessage => {
+    let m = messages.get(row.rid);
+    if (m === undefined) {
+      m = toStoredMessage(row);
+      messages.set(row.rid, m);
+      if (messages.size > messageCacheEntries)
+        messages.delete(messages.keys().next().value as number);
+    }
+    return m;
+  };
+  const byRid = (rid: number): StoredMessage =>
+    messages.get(rid) ?? parsed(s.messageByRid.get(rid) as MessageRow);
+  const deliveryRows = (rows: { seq: number; rid: number }[]): DeliveryRecord[] =>
+    rows.map((r) => ({ seq: BigInt(r.seq), message: byRid(r.rid) }));
   const threadRecord = (threadId: string): ThreadRecord | undefined => {
     const row = s.threadById.get(threadId) as ThreadRow | undefined;
     return row ? toThreadRecord(s, row) : undefined;
   };
   const withMessages = (t: ThreadRecord): ThreadWithMessages => ({
     ...t,
-    messages: (s.messagesFrom.all(t.id, 0) as MessageRow[]).map(toStoredMessage),
+    messages: (s.messagesFrom.all(t.id, 0) as MessageRow[]).map(parsed),
   });
   const savedSummary = (threadId: string): StoredSummary | undefined => {
     const row = s.summary.get(threadId) as { covers_count: number; summary: string } | undefined;
@@ -243,21 +267,28 @@ function sqliteStore(db: BetterSqlite3.Database, s: Statements): MailboxStore {
           const firstRecent = Math.max(0, thread.messageCount - recent);
           out.set(id, {
             thread,
-            recent: (s.messagesFrom.all(id, firstRecent) as MessageRow[]).map(toStoredMessage),
+            recent: (s.messagesFrom.all(id, firstRecent) as MessageRow[]).map(parsed),
             olderNewestFirst:
               firstRecent > 0 && olderLimit > 0
-                ? (s.olderNewestFirst.all(id, firstRecent, olderLimit) as MessageRow[]).map(
-                    toStoredMessage,
-                  )
+                ? (s.olderNewestFirst.all(id, firstRecent, olderLimit) as MessageRow[]).map(parsed)
                 : [],
             summary: savedSummary(id),
           });
         }
         return out;
       }),
+    messageCounts: (threadIds) =>
+      tx(false, () => {
+        const out = new Map<string, number>();
+        for (const id of threadIds) {
+          const row = s.messageCount.get(id) as { message_count: number } | undefined;
+          if (row) out.set(id, row.message_count);
+        }
+        return out;
+      }),
     threadMessages: (threadId, fromIndex, toIndex) =>
       tx(false, (): StoredMessage[] =>
-        (s.messagesRange.all(threadId, fromIndex, toIndex) as MessageRow[]).map(toStoredMessage),
+        (s.messagesRange.all(threadId, fromIndex, toIndex) as MessageRow[]).map(parsed),
       ),
     saveSummary: (threadId, summary) =>
       tx(true, () => {

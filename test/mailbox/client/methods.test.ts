@@ -128,6 +128,9 @@ describe.each<MailboxProtocol>(["connect", "grpc"])("every method over %s", (pro
 
     // The writer has two unread deliveries (seq 1 and 2); read up to 1 leaves 2.
     expect((await writer.unread()).map((d) => d.seq)).toEqual([1n, 2n]);
+    // Pages: the oldest first, then after the page's last sequence.
+    expect((await writer.unread({ limit: 1 })).map((d) => d.seq)).toEqual([1n]);
+    expect((await writer.unread({ after: 1n, limit: 1 })).map((d) => d.seq)).toEqual([2n]);
     expect(await writer.markRead(sent.threadId, { upTo: 1n })).toEqual({ upTo: 1n });
     expect((await writer.unread()).map((d) => d.seq)).toEqual([2n]);
     expect(await writer.markRead(sent.threadId)).toEqual({ upTo: 2n });
@@ -221,6 +224,18 @@ describe.each<MailboxProtocol>(["connect", "grpc"])("every method over %s", (pro
         `unread: payload of message ${bad.messageId} from ${sender.agentId} failed validation: n must be a number`,
       );
       await refused(strict.thread(bad.threadId), "invalid_argument", /^thread: payload/);
+      // A watch reports the refused delivery to an `invalid` listener and goes on.
+      const last = await sender.send(strict.agentId, { n: 3 } as unknown as Task);
+      const watch = strict.watch({ context: false });
+      const invalid: string[] = [];
+      watch.on("invalid", (i) => invalid.push(`${i.seq}:${i.messageId}:${i.error.reason}`));
+      const good: bigint[] = [];
+      for await (const d of watch) {
+        good.push(d.seq);
+        if (d.message.id === last.messageId) break;
+      }
+      expect(good).toEqual([1n, 3n]);
+      expect(invalid).toEqual([`2:${bad.messageId}:invalid_argument`]);
     } finally {
       strict.close();
     }

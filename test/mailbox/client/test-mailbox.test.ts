@@ -1,4 +1,4 @@
-import { createMailbox, type Mailbox } from "agentwire/mailbox";
+import { AgentwireError, createMailbox, type Mailbox } from "agentwire/mailbox";
 import { createTestMailbox, FakeSidecarError } from "agentwire/testing";
 import { describe, expect, it } from "vitest";
 
@@ -71,6 +71,31 @@ describe("createTestMailbox", () => {
         .catch((e: unknown) => e);
       await mb.close();
       expect(((await pending) as FakeSidecarError).reason).toBe("closed");
+    } finally {
+      await mb.close();
+    }
+  });
+
+  it("token mode works in memory too: the token travels on the in-memory transport", async () => {
+    const adminKey = "admin-key-of-the-test-mailbox-0123";
+    const mb = await createTestMailbox({ server: { auth: "tokens", adminKey } });
+    try {
+      const { token } = await mb.agent("a@t", { token: adminKey }).register();
+      expect(typeof token).toBe("string");
+      const a = mb.agent("a@t", { token });
+      await a.send("b@t", { ok: true });
+      expect((await mb.waitForDelivery("b@t", { from: "a@t" })).message.payload).toEqual({
+        ok: true,
+      });
+      const spoof = mb.agent("b@t", { token });
+      const error = await spoof.unread().catch((e: unknown) => e as AgentwireError);
+      expect(error).toBeInstanceOf(AgentwireError);
+      expect((error as AgentwireError).reason).toBe("forbidden");
+      const anonymous = await mb
+        .agent("a@t")
+        .unread()
+        .catch((e: unknown) => e as AgentwireError);
+      expect((anonymous as AgentwireError).reason).toBe("unauthenticated");
     } finally {
       await mb.close();
     }

@@ -1,4 +1,5 @@
 import { connect } from "node:net";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { MailboxCore } from "agentwire/mailbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -6,6 +7,7 @@ import {
   type MailboxHttp,
   startMailbox,
   type TestMailbox,
+  typedMailbox,
 } from "../mailbox-harness.js";
 
 // Bad input is a 4xx `{error}` naming what was wrong and changes nothing;
@@ -174,6 +176,19 @@ describe("unexpected failures", () => {
         expect(r.body).toEqual({ error: "internal error" });
         expect(r.text).not.toMatch(/secret|SQLITE/);
         expect((await http.get("/mailbox/x")).status).toBe(200);
+      }
+      for (const kind of ["connect-2", "grpc"] as const) {
+        const typed = typedMailbox(mailbox.url, kind);
+        try {
+          await typed.client.unread({ agentId: "x" });
+          expect.unreachable();
+        } catch (err) {
+          const e = ConnectError.from(err);
+          expect(e.code).toBe(Code.Internal);
+          expect(e.rawMessage).toBe("internal error");
+        } finally {
+          typed.close();
+        }
       }
       expect(lines.some((l) => l.includes("SQLITE_CORRUPT"))).toBe(true);
     } finally {

@@ -75,6 +75,15 @@ export function readingSuite(backend: StoreBackend): void {
       expect(frames[0]!.context).toBe(frames[1]!.context);
       expect(frames[0]!.context).toBe(frames[2]!.context);
       expect(frames[3]!.context).not.toBe(frames[0]!.context);
+      // The next answer reuses the built context while the thread is unchanged...
+      const again = await core.unread("me");
+      expect(again[0]!.context).toBe(frames[0]!.context);
+      // ...and builds a new one once it has a new message.
+      const next = await core.send({ from: "a", to: ["me"], payload: "new" });
+      const after = await core.unread("me");
+      expect(after[0]!.context).not.toBe(frames[0]!.context);
+      expect(after[0]!.context.recentMessages.at(-1)!.id).toBe(next.messageId);
+      expect(after.map((f) => f.message.payload)).toEqual([0, 1, 2, null, "new"]);
     });
   });
 

@@ -1,0 +1,191 @@
+/**
+ * The SQLite store itself: migrations (idempotent, versioned, a newer file
+ * refused), the pragmas that make commits durable, tokens stored only as
+ * hashes, options checked, and a send answered before SIGKILL of the process
+ * found after reopening the file.
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Code } from "@connectrpc/connect";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { resolveMailboxCoreOptions } from "../../../src/mailbox/core/core-options.js";
+import { createMailboxCore } from "../../../src/mailbox/core/mailbox-core.js";
+import { importOptional } from "../../../src/mailbox/store/optional-package.js";
+import { migrateSqlite, sqliteSchemaVersion } from "../../../src/mailbox/store/sqlite-schema.js";
+import {
+  createSqliteMailboxStore,
+  resolveSqliteMailboxStoreOptions,
+} from "../../../src/mailbox/store/sqlite-store.js";
+import { expectFailure } from "../core/suite/harness.js";
+
+let dir = "";
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "agentwire-sqlite-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("migrations", () => {
+  it("run once: a second run, or a second open, applies nothing and keeps the data", async () => {
+    const db = new Database(join(dir, "m.db"));
+    expect(migrateSqlite(db)).toEqual([1]);
+    expect(migrateSqlite(db)).toEqual([]);
+    expect(db.prepare("SELECT version FROM schema_version").all()).toEqual([{ version: 1 }]);
+    db.close();
+    const path = join(dir, "m.db");
+    const core = createMailboxCore({ store: await createSqliteMailboxStore({ path }) });
+    await core.send({ from: "a", to: ["b"] });
+    await core.close();
+    const again = createMailboxCore({ store: await createSqliteMailboxStore({ path }) });
+    expect(await again.unread("b")).toHaveLength(1);
+    await again.close();
+    const check = new Database(path);
+    expect(check.prepare("SELECT count(*) AS n FROM schema_version").get()).toEqual({ n: 1 });
+    check.close();
+  });
+
+  it("refuses a file written by a newer schema (unavailable, nothing changed)", async () => {
+    const path = join(dir, "new.db");
+    const db = new Database(path);
+    migrateSqlite(db);
+    db.prepare("INSERT INTO schema_version (version) VALUES (?)").run(sqliteSchemaVersion + 1);
+    db.close();
+    await expectFailure(
+      createSqliteMailboxStore({ path }),
+      "unavailable",
+      Code.Unavailable,
+      /is at schema version 2, newer than this agentwire \(1\)/,
+    );
+  });
+});
+
+describe("durability settings", () => {
+  it("leaves the file in WAL mode (the journal that makes a commit survive a killed process)", async () => {
+    for (const synchronous of ["normal", "full"] as const) {
+      const path = join(dir, `${synchronous}.db`);
+      const store = await createSqliteMailboxStore({ path, synchronous });
+      await store.close();
+      const db = new Database(path);
+      expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+      db.close();
+    }
+  });
+
+  it("a send answered before SIGKILL of the process is there after reopening the file", async () => {
+    const path = join(dir, "killed.db");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        fileURLToPath(new URL("./fixtures/send-and-hang.ts", import.meta.url)),
+        path,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const answers: { messageId: string; threadId: string }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      let buffered = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split("\n");
+        buffered = lines.pop() ?? "";
+        for (const l of lines) answers.push(JSON.parse(l));
+        if (answers.length === 3) resolve();
+      });
+      child.on("exit", (code) => reject(new Error(`child exited early (${code})`)));
+    });
+    const exited = new Promise((r) => child.on("exit", (_code, signal) => r(signal)));
+    child.kill("SIGKILL");
+    expect(await exited).toBe("SIGKILL");
+    const core = createMailboxCore({ store: await createSqliteMailboxStore({ path }) });
+    const frames = await core.unread("reader");
+    expect(frames.map((f) => f.message.id)).toEqual(answers.map((a) => a.messageId));
+    expect(frames.map((f) => f.seq)).toEqual([1n, 2n, 3n]);
+    await core.close();
+  });
+});
+
+describe("tokens", () => {
+  it("stores only the sha256 of a token", async () => {
+    const path = join(dir, "tokens.db");
+    const core = createMailboxCore({ store: await createSqliteMailboxStore({ path }) });
+    const token = await core.issueToken("agent@demo");
+    await core.close();
+    const db = new Database(path);
+    const rows = db.prepare("SELECT token_hash, agent_id FROM mailbox_tokens").all();
+    db.close();
+    expect(rows).toEqual([
+      { token_hash: createHash("sha256").update(token).digest("hex"), agent_id: "agent@demo" },
+    ]);
+    expect(JSON.stringify(rows)).not.toContain(token);
+  });
+});
+
+describe("options", () => {
+  it("are checked, naming the option", () => {
+    const bad: [() => unknown, string][] = [
+      [
+        () => resolveSqliteMailboxStoreOptions({ path: "" }),
+        "path: a database file or :memory: is required",
+      ],
+      [
+        () => resolveSqliteMailboxStoreOptions({ path: ":memory:", synchronous: "off" as never }),
+        'synchronous: must be "normal" or "full", got off',
+      ],
+      [
+        () => resolveSqliteMailboxStoreOptions({ path: ":memory:", busyTimeoutMs: -1 }),
+        "busyTimeoutMs: must be a non-negative integer, got -1",
+      ],
+      [
+        () => resolveMailboxCoreOptions({ store: {} as never }),
+        "store: a MailboxStore is required",
+      ],
+    ];
+    for (const [f, message] of bad) expect(f).toThrow(message);
+    expect(resolveSqliteMailboxStoreOptions({ path: "x.db" })).toEqual({
+      path: "x.db",
+      synchronous: "normal",
+      busyTimeoutMs: 5000,
+      messageCacheEntries: 10_000,
+    });
+  });
+
+  it("of the core are checked, naming the option", async () => {
+    const store = await createSqliteMailboxStore({ path: ":memory:" });
+    for (const [key, value] of [
+      ["maxPayloadBytes", 0],
+      ["maxRecipients", 1.5],
+      ["summaryTokenBudget", 8],
+      ["contextCacheEntries", -1],
+    ] as const)
+      expect(() => resolveMailboxCoreOptions({ store, [key]: value })).toThrow(
+        new RegExp(`${key}: must be an integer of at least`),
+      );
+    expect(resolveMailboxCoreOptions({ store })).toMatchObject({
+      maxPayloadBytes: 1024 * 1024,
+      maxAgentIdLength: 256,
+      maxRecipients: 100,
+      structuredSummaryThreshold: 20,
+    });
+    await store.close();
+  });
+});
+
+describe("optional drivers", () => {
+  it("a missing driver package is a clear error naming it and how to install it", async () => {
+    const e = await expectFailure(
+      importOptional("agentwire-no-such-driver", "The test store"),
+      "unsupported",
+      Code.FailedPrecondition,
+      "The test store needs the optional package agentwire-no-such-driver, which is not installed: npm install agentwire-no-such-driver",
+    );
+    expect(e.cause).toBeInstanceOf(Error);
+    const sqlite = await importOptional<typeof Database>("better-sqlite3", "The SQLite store");
+    expect(sqlite).toBe(Database);
+  });
+});
