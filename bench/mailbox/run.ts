@@ -109,7 +109,7 @@ const fullSizes: MailboxSizes = {
   raceSends: 300,
   memoryMessages: 100_000,
   memoryThreads: 1000,
-  memoryFillDeadlineMs: 420_000,
+  memoryFillDeadlineMs: 360_000,
 };
 
 const quickSizes: MailboxSizes = {
