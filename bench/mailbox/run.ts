@@ -8,9 +8,11 @@
  * nothing to install), `--json` (one JSON object on stdout), `--only a,b`,
  * `--rounds N`, `--profile DIR` (`--cpu-prof` of the server processes),
  * `--postgres URL` (agentwire on PostgreSQL as an extra column),
- * `--no-build` (dist/ is fresh already). Progress goes to stderr.
+ * `--no-build` (dist/ is fresh already), `--render FILE` (the tables of a
+ * saved `--json` run). Progress goes to stderr.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as os from "node:os";
 import { parseArgs } from "node:util";
 import { median } from "../stats.js";
@@ -124,7 +126,7 @@ const quickSizes: MailboxSizes = {
   latencyIntervalMs: 37,
   pollMs: 100,
   raceSends: 100,
-  memoryMessages: 5000,
+  memoryMessages: 2000,
   memoryThreads: 100,
   memoryFillDeadlineMs: 60_000,
 };
@@ -287,6 +289,25 @@ function table(name: string, r: ScenarioReport): string {
   return lines.join("\n");
 }
 
+/** `--render FILE`: prints the tables of a `--json` run again. */
+function render(file: string): number {
+  const saved = JSON.parse(readFileSync(file, "utf8")) as {
+    machine: Record<string, string | number>;
+    sizes: MailboxSizes;
+    seconds: number;
+    scenarios: Record<string, ScenarioReport | { error: string }>;
+  };
+  for (const [name, report] of Object.entries(saved.scenarios)) {
+    if ("error" in report) process.stdout.write(`\n${name} FAILED: ${report.error}\n`);
+    else process.stdout.write(`\n${table(name, report)}\n`);
+  }
+  const m = saved.machine;
+  process.stdout.write(
+    `\nmachine: ${m.cpus} × ${m.model}, ${m.memory}, ${m.platform}, node ${m.node}; ${saved.sizes.rounds} rounds, ${saved.seconds.toFixed(0)} s\n`,
+  );
+  return 0;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -298,9 +319,11 @@ async function main(): Promise<number> {
       postgres: { type: "string" },
       "agentwire-only": { type: "boolean", default: false },
       "no-build": { type: "boolean", default: false },
+      render: { type: "string" },
     },
   });
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (values.render !== undefined) return render(values.render);
   const sizes = { ...(values.quick ? quickSizes : fullSizes) };
   if (values.rounds !== undefined) sizes.rounds = Math.max(1, Number(values.rounds));
   const names = mailboxScenarios.map((s) => s.name);
