@@ -7,7 +7,7 @@
  * Options: `--quick` (small sizes: a smoke), `--agentwire-only` (no reference:
  * nothing to install), `--json` (one JSON object on stdout), `--only a,b`,
  * `--rounds N`, `--profile DIR` (`--cpu-prof` of the server processes),
- * `--postgres URL` (agentwire on PostgreSQL as an extra column),
+ * `--postgres` (agentwire on PostgreSQL, a throwaway cluster, as an extra column),
  * `--no-build` (dist/ is fresh already), `--render FILE` (the tables of a
  * saved `--json` run). Progress goes to stderr.
  */
@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import * as os from "node:os";
 import { parseArgs } from "node:util";
 import { median } from "../stats.js";
+import { type BenchPostgres, startBenchPostgres } from "./postgres.js";
 import { type Figures, type MailboxRun, type MailboxSizes, mailboxScenarios } from "./scenarios.js";
 import { ensureReference, type ServerImpl } from "./servers.js";
 
@@ -43,6 +44,18 @@ const figures: Record<string, FigureSpec> = {
   typedP50Ms: { label: "typed p50 ms", better: "lower", against: "p50Ms" },
   typedP99Ms: { label: "typed p99 ms", better: "lower", against: "p99Ms" },
   failed: { label: "failed sends", better: "lower" },
+  serverCpuMsPerSend: { label: "server CPU ms/send", better: "lower" },
+  typedServerCpuMsPerSend: {
+    label: "server CPU ms/send, typed",
+    better: "lower",
+    against: "serverCpuMsPerSend",
+  },
+  serverCpuMsPerListing: { label: "server CPU ms/listing (HTTP)", better: "lower" },
+  typedServerCpuMsPerListing: {
+    label: "server CPU ms/listing, typed",
+    better: "lower",
+    against: "serverCpuMsPerListing",
+  },
   typedFailed: { label: "failed sends", better: "lower", against: "failed" },
   bytes: { label: "HTTP answer bytes", better: "lower" },
   typedBytes: { label: "typed answer bytes", better: "lower", against: "bytes" },
@@ -213,6 +226,7 @@ function typedView(run: MailboxRun): MailboxRun {
       p50Ms: r.typedP50Ms as number,
       p99Ms: r.typedP99Ms as number,
       failed: r.typedFailed as number,
+      serverCpuMsPerSend: r.typedServerCpuMsPerSend as number,
     }));
   const rounds: MailboxRun["rounds"] = {};
   if (run.rounds.reference !== undefined) rounds.reference = run.rounds.reference;
@@ -233,6 +247,7 @@ function withoutTyped(run: MailboxRun): MailboxRun {
       p50Ms: r.p50Ms as number,
       p99Ms: r.p99Ms as number,
       failed: r.failed as number,
+      serverCpuMsPerSend: r.serverCpuMsPerSend as number,
     }));
   const rounds: MailboxRun["rounds"] = {};
   for (const [impl, list] of Object.entries(run.rounds))
@@ -316,7 +331,7 @@ async function main(): Promise<number> {
       only: { type: "string" },
       rounds: { type: "string" },
       profile: { type: "string" },
-      postgres: { type: "string" },
+      postgres: { type: "boolean", default: false },
       "agentwire-only": { type: "boolean", default: false },
       "no-build": { type: "boolean", default: false },
       render: { type: "string" },
@@ -348,8 +363,13 @@ async function main(): Promise<number> {
     }
   }
   const impls: ServerImpl[] = values["agentwire-only"] ? ["agentwire"] : ["reference", "agentwire"];
-  if (values.postgres !== undefined) impls.push("agentwire-pg");
   if (impls.includes("reference")) await ensureReference(log);
+  let postgres: BenchPostgres | undefined;
+  if (values.postgres) {
+    impls.push("agentwire-pg");
+    log("starting a throwaway PostgreSQL cluster on 127.0.0.1 …");
+    postgres = await startBenchPostgres();
+  }
   const cpus = os.cpus();
   const machine = {
     cpus: cpus.length,
@@ -376,7 +396,7 @@ async function main(): Promise<number> {
         sizes,
         impls,
         profileDir: values.profile,
-        postgresUrl: values.postgres,
+        postgres,
         log,
       });
       if (scenario.name === "send_throughput") {
@@ -394,6 +414,7 @@ async function main(): Promise<number> {
     }
     log(`${scenario.name} took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
+  await postgres?.close();
   const seconds = (performance.now() - started) / 1000;
   if (values.json) {
     process.stdout.write(

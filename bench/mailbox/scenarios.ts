@@ -5,6 +5,7 @@
  * returns every round's figures. The load is the same for every server.
  */
 import { Child } from "../proc.js";
+import type { BenchPostgres } from "./postgres.js";
 import { type RunningServer, type ServerImpl, startServer } from "./servers.js";
 
 /** The figures of one run, by name. */
@@ -44,7 +45,8 @@ export interface MailboxContext {
   impls: ServerImpl[];
   /** Where `--cpu-prof` profiles of the servers go, when profiling. */
   profileDir: string | undefined;
-  postgresUrl: string | undefined;
+  /** The throwaway PostgreSQL cluster, when agentwire-pg is measured. */
+  postgres: BenchPostgres | undefined;
   log(line: string): void;
 }
 
@@ -62,7 +64,8 @@ async function withStacks<T>(ctx: MailboxContext, body: (s: Stacks) => Promise<T
     for (const impl of ctx.impls) {
       const nodeFlags =
         ctx.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`];
-      const server = await startServer(impl, { nodeFlags, postgresUrl: ctx.postgresUrl });
+      const postgresUrl = impl === "agentwire-pg" ? await ctx.postgres?.freshDatabase() : undefined;
+      const server = await startServer(impl, { nodeFlags, postgresUrl });
       const client = new Child(`load-${impl}`, "./mailbox/load-client.ts", [
         "--impl",
         impl === "reference" ? "reference" : "agentwire",
@@ -119,12 +122,15 @@ const sends: MailboxScenario = {
         const { server, client } = stacks[impl] as Stacks[string];
         const n = round < 0 ? Math.max(100, Math.round(z.sends / 5)) : z.sends;
         const base = { baseUrl: server.baseUrl, n, concurrency: z.senders, agents: z.agents };
+        let cpu0 = server.cpuMs();
         const http = await client.call<Figures>(
           "send",
           { ...base, seed: 1000 + round, via: "http" },
           LONG,
         );
+        http.serverCpuMsPerSend = (server.cpuMs() - cpu0) / n;
         if (!isAgentwire(impl)) return http;
+        cpu0 = server.cpuMs();
         const typed = await client.call<Figures>(
           "send",
           { ...base, seed: 2000 + round, via: "typed" },
@@ -132,6 +138,7 @@ const sends: MailboxScenario = {
         );
         return {
           ...http,
+          typedServerCpuMsPerSend: (server.cpuMs() - cpu0) / n,
           typedSendsPerSec: typed.sendsPerSec as number,
           typedP50Ms: typed.p50Ms as number,
           typedP99Ms: typed.p99Ms as number,
@@ -172,6 +179,7 @@ const unreadLarge: MailboxScenario = {
         const { server, client } = stacks[impl] as Stacks[string];
         const n = round < 0 ? 2 : z.listings;
         const base = { baseUrl: server.baseUrl, reader, n, expect };
+        let cpu0 = server.cpuMs();
         const http = await client.call<{
           p50Ms: number;
           p99Ms: number;
@@ -179,11 +187,19 @@ const unreadLarge: MailboxScenario = {
           frameKeys: string;
         }>("listUnread", { ...base, via: "http" }, LONG);
         shapes.set(impl, http.frameKeys);
-        const out: Figures = { p50Ms: http.p50Ms, p99Ms: http.p99Ms, bytes: http.bytes };
+        const out: Figures = {
+          p50Ms: http.p50Ms,
+          p99Ms: http.p99Ms,
+          bytes: http.bytes,
+          serverCpuMsPerListing: (server.cpuMs() - cpu0) / n,
+        };
         if (!isAgentwire(impl)) return out;
+        cpu0 = server.cpuMs();
         const typed = await client.call<Figures>("listUnread", { ...base, via: "typed" }, LONG);
         return {
           ...out,
+          // The typed run also makes two untimed Connect calls that size the answer.
+          typedServerCpuMsPerListing: (server.cpuMs() - cpu0) / (n + 2),
           typedP50Ms: typed.p50Ms as number,
           typedP99Ms: typed.p99Ms as number,
           typedBytes: typed.bytes as number,

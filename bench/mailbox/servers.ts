@@ -34,6 +34,8 @@ export interface RunningServer {
   pid: number;
   /** The server's resident set size now, in bytes (from /proc). */
   rssBytes(): number;
+  /** The CPU time (user + system) the server process used so far, in milliseconds (from /proc, 10 ms steps). */
+  cpuMs(): number;
   /** SIGTERM, then SIGKILL after a grace period; removes the scratch folder. */
   stop(): Promise<void>;
 }
@@ -44,6 +46,21 @@ export interface StartOptions {
   nodeFlags?: string[];
   /** A `postgres://` URL for agentwire-pg. */
   postgresUrl?: string;
+}
+
+const ticksPerSecond = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command (which may hold spaces): state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }
 
 function rssOf(pid: number): number {
@@ -172,6 +189,7 @@ export async function startServer(
     baseUrl,
     pid,
     rssBytes: () => rssOf(pid),
+    cpuMs: () => cpuMsOf(pid),
     stop() {
       stopped ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
