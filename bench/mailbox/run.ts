@@ -9,7 +9,9 @@
  * `--rounds N`, `--profile DIR` (`--cpu-prof` of the server processes),
  * `--postgres` (agentwire on PostgreSQL, a throwaway cluster, as an extra column),
  * `--no-build` (dist/ is fresh already), `--render FILE` (the tables of a
- * saved `--json` run). Progress goes to stderr.
+ * saved `--json` run), `--agentwire-root DIR` (serve from another built
+ * checkout, e.g. an older commit), `--http-only` (no typed client, Watch or
+ * SSE). Progress goes to stderr.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -335,6 +337,8 @@ async function main(): Promise<number> {
       "agentwire-only": { type: "boolean", default: false },
       "no-build": { type: "boolean", default: false },
       render: { type: "string" },
+      "agentwire-root": { type: "string" },
+      "http-only": { type: "boolean", default: false },
     },
   });
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -397,6 +401,8 @@ async function main(): Promise<number> {
         impls,
         profileDir: values.profile,
         postgres,
+        agentwireRoot: values["agentwire-root"],
+        httpOnly: values["http-only"],
         log,
       });
       if (scenario.name === "send_throughput") {

@@ -47,6 +47,10 @@ export interface MailboxContext {
   profileDir: string | undefined;
   /** The throwaway PostgreSQL cluster, when agentwire-pg is measured. */
   postgres: BenchPostgres | undefined;
+  /** Another agentwire checkout whose built `dist/` serves instead (to measure an older commit). */
+  agentwireRoot: string | undefined;
+  /** Only the HTTP routes (no typed client, Watch or SSE): for older servers. */
+  httpOnly: boolean;
   log(line: string): void;
 }
 
@@ -65,7 +69,11 @@ async function withStacks<T>(ctx: MailboxContext, body: (s: Stacks) => Promise<T
       const nodeFlags =
         ctx.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`];
       const postgresUrl = impl === "agentwire-pg" ? await ctx.postgres?.freshDatabase() : undefined;
-      const server = await startServer(impl, { nodeFlags, postgresUrl });
+      const server = await startServer(impl, {
+        nodeFlags,
+        postgresUrl,
+        agentwireRoot: ctx.agentwireRoot,
+      });
       const client = new Child(`load-${impl}`, "./mailbox/load-client.ts", [
         "--impl",
         impl === "reference" ? "reference" : "agentwire",
@@ -129,7 +137,7 @@ const sends: MailboxScenario = {
           LONG,
         );
         http.serverCpuMsPerSend = (server.cpuMs() - cpu0) / n;
-        if (!isAgentwire(impl)) return http;
+        if (!isAgentwire(impl) || ctx.httpOnly) return http;
         cpu0 = server.cpuMs();
         const typed = await client.call<Figures>(
           "send",
@@ -193,7 +201,7 @@ const unreadLarge: MailboxScenario = {
           bytes: http.bytes,
           serverCpuMsPerListing: (server.cpuMs() - cpu0) / n,
         };
-        if (!isAgentwire(impl)) return out;
+        if (!isAgentwire(impl) || ctx.httpOnly) return out;
         cpu0 = server.cpuMs();
         const typed = await client.call<Figures>("listUnread", { ...base, via: "typed" }, LONG);
         return {
@@ -272,7 +280,7 @@ const cursorRace: MailboxScenario = {
           tag: `r${round + 1}`,
         };
         const http = await client.call<Figures>("cursorRace", { ...base, via: "http" }, LONG);
-        if (!isAgentwire(impl)) return http;
+        if (!isAgentwire(impl) || ctx.httpOnly) return http;
         const typed = await client.call<Figures>("cursorRace", { ...base, via: "typed" }, LONG);
         return {
           lost: typed.lost as number,

@@ -45,7 +45,9 @@ export interface StartOptions {
   /** Extra node flags (e.g. `--cpu-prof --cpu-prof-dir=DIR`). */
   nodeFlags?: string[];
   /** A `postgres://` URL for agentwire-pg. */
-  postgresUrl?: string;
+  postgresUrl?: string | undefined;
+  /** The agentwire checkout whose `dist/bin/agentwire.js` runs (default: this one). */
+  agentwireRoot?: string | undefined;
 }
 
 const ticksPerSecond = (() => {
@@ -164,7 +166,15 @@ export async function startServer(
     if (dbArg === undefined) throw new Error("agentwire-pg needs a postgres URL");
     child = spawn(
       process.execPath,
-      [...flags, path.join(root, "dist/bin/agentwire.js"), "mailbox", "--port", "0", "--db", dbArg],
+      [
+        ...flags,
+        path.join(options.agentwireRoot ?? root, "dist/bin/agentwire.js"),
+        "mailbox",
+        "--port",
+        "0",
+        "--db",
+        dbArg,
+      ],
       {
         cwd: scratch,
         env: { PATH: process.env.PATH ?? "", HOME: scratch },
