@@ -71,6 +71,13 @@ function installCleanup(): void {
   }
 }
 
+/** Tracks a process the orchestrator started some other way, so it is killed with the rest. */
+export function trackProcess(child: ChildProcess): void {
+  installCleanup();
+  live.add(child);
+  child.once("exit", () => live.delete(child));
+}
+
 /** A forked benchmark process seen from the orchestrator. */
 export class Child {
   private readonly process: ChildProcess;
