@@ -8,7 +8,7 @@ import {
   HealthCheckResponse_Status,
   type ThreadHistoryRequest,
 } from "../schema/index.js";
-import { agentFrameEffect } from "../sidecar/agent-frames.js";
+import { agentFrameEffect } from "../sidecar-core/agent-frames.js";
 import type { FakeLedger } from "./fake-ledger.js";
 import type { ResolvedFakeSidecarOptions } from "./fake-options.js";
 import type { FakeAgentStream } from "./fake-stream.js";

@@ -1,4 +1,4 @@
-import { InboundQueue } from "../session/inbound-queue.js";
+import { AsyncQueue } from "../internal/async-queue.js";
 import type { Session } from "../session/session.js";
 import { TurnRouter } from "./turn-router.js";
 import type { Turn } from "./turn-types.js";
@@ -25,7 +25,7 @@ export interface TurnsOptions {
 export function turns(session: Session, options: TurnsOptions = {}): AsyncIterableIterator<Turn> {
   const signal = options.signal;
   const onAbort = () => router.close("closed");
-  const queue: InboundQueue<Turn> = new InboundQueue(() => router.close("closed"));
+  const queue: AsyncQueue<Turn> = new AsyncQueue(() => router.close("closed"));
   const router = new TurnRouter(session, {
     keepAliveMs: options.keepAliveMs ?? 60_000,
     audio: options.audio ?? false,
