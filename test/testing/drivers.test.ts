@@ -162,21 +162,23 @@ describe.each<Mode>(["memory", "port"])("the fake sidecar's drivers (%s)", (mode
     });
   });
 
-  it("sendAudio() sends the placeholder, config, chunks numbered 1..n and done", async () => {
+  it("sendAudio() sends config, chunks numbered 1..n, done, then the placeholder with the same id (the dev sidecar's order)", async () => {
     const sent = fake.sendAudio(
       "c-audio",
       [new Uint8Array([1, 2]), new Uint8Array([3])],
       { encoding: AudioEncoding.OGG_OPUS, sampleRate: 16_000 },
       { placeholder: true },
     );
-    const placeholder = await agent.inbound.next();
-    expect(placeholder.payload.value).toMatchObject({ content: "[audio]" });
-    expect(sent.placeholder?.responseId).toBe(placeholder.responseId);
     const config = await agent.inbound.next();
     expect(config).toMatchObject({ conversationId: "c-audio", responseId: sent.responseId });
     expect(config.payload).toMatchObject({
       case: "audioConfig",
-      value: { encoding: AudioEncoding.OGG_OPUS, sampleRate: 16_000, conversationId: "c-audio" },
+      value: {
+        encoding: AudioEncoding.OGG_OPUS,
+        sampleRate: 16_000,
+        conversationId: "c-audio",
+        userId: "anonymous",
+      },
     });
     const chunks = [
       await agent.inbound.next(),
@@ -192,6 +194,15 @@ describe.each<Mode>(["memory", "port"])("the fake sidecar's drivers (%s)", (mode
       { sequence: 2n, data: [3], done: false },
       { sequence: 3n, data: [], done: true },
     ]);
+    const placeholder = await agent.inbound.next();
+    expect(placeholder.payload.case).toBe("incomingMessage");
+    expect(placeholder.payload.value).toMatchObject({
+      id: sent.responseId,
+      content: "[audio]",
+      platformContext: { userId: "anonymous" },
+    });
+    expect(placeholder.responseId).toBe(sent.responseId);
+    expect(sent.placeholder?.responseId).toBe(sent.responseId);
     fake.sendAudio("c-audio", [new Uint8Array([9])], {}, { doneOnLastChunk: true });
     await agent.inbound.next();
     expect((await agent.inbound.next()).payload.value).toMatchObject({ sequence: 1n, done: true });
