@@ -102,6 +102,23 @@ describe.each<Mode>(["memory", "port"])("the fake sidecar's stream rules (%s)", 
     await newer.dispose();
   });
 
+  it("hands work back to the older registered stream when the newest one leaves (the displaced agent)", async () => {
+    const older = await startAgent(fake, mode);
+    await fake.waitForAgent();
+    const newer = await startAgent(fake, mode);
+    await fake.waitForAgent({ minRegistrations: 2 });
+    await newer.session.close();
+    await fake.waitUntil(() => fake.openStreams === 1, { what: "the newer stream to end" });
+    expect(fake.connected).toBe(true);
+    const turn = fake.sendMessage("for whoever is left");
+    const got = await older.inbound.next("the message on the older stream");
+    expect(got.responseId).toBe(turn.responseId);
+    await older.answer(got, "still here");
+    expect((await turn.ended()).text()).toBe("still here");
+    await older.dispose();
+    newer.client.close();
+  });
+
   it("disconnect() ends the stream with UNAVAILABLE; the agent reconnects and registers again", async () => {
     const agent = await startAgent(fake, mode);
     await fake.waitForAgent();
