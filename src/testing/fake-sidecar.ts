@@ -16,6 +16,7 @@ import {
   type PlatformFeedbackSchema,
 } from "../schema/index.js";
 import { createMessagingService } from "../sidecar-core/messaging-service.js";
+import { checkCount } from "../sidecar-core/option-checks.js";
 import { FakeDrivers } from "./fake-drivers.js";
 import { FakeSidecarError } from "./fake-errors.js";
 import { FakeLedger } from "./fake-ledger.js";
@@ -165,7 +166,7 @@ class FakeSidecarImpl implements FakeSidecar {
     if (this.address !== undefined) return this.address;
     const listener = await listenFakeSidecar(this.routes, {
       host: options.host ?? "127.0.0.1",
-      port: options.port ?? 0,
+      port: checkCount("port", options.port ?? 0, 0, 65535),
       maxFrameBytes: this.options.maxFrameBytes,
     });
     this.listener = listener;
