@@ -1,4 +1,4 @@
-import { createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { AgentMessaging, ContentChunk_ChunkType, type ConversationRequest } from "agentwire/schema";
 import { createFakeSidecar, type FakeSidecar } from "agentwire/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -147,6 +147,16 @@ describe.each<Mode>(["memory", "port"])("the fake sidecar's stream rules (%s)", 
     expect(fake.connected).toBe(false);
     expect(fake.openStreams).toBe(0);
     agent.client.close();
+  });
+
+  it("ends a stream with RESOURCE_EXHAUSTED for a frame over the limit, as the dev sidecar does", async () => {
+    await fake.close();
+    fake = createFakeSidecar({ timeoutMs: 3000, maxFrameBytes: 2048 });
+    const agent = await startAgent(fake, mode, { config: { systemPrompt: "x".repeat(4096) } });
+    const broke = await agent.reach("reconnecting");
+    expect(broke.error?.code).toBe(Code.ResourceExhausted);
+    expect(fake.registrations).toBe(0);
+    await agent.dispose();
   });
 
   it("turns an agent's Message into an END chunk, like a deployed sidecar", async () => {
