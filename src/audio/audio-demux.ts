@@ -1,7 +1,7 @@
 import { type AgentwireError, abortedError } from "../client/errors.js";
+import { AsyncQueue } from "../internal/async-queue.js";
+import { Emitter, type Listener } from "../internal/emitter.js";
 import type { AgentResponse, AudioChunk, AudioStreamConfig } from "../schema/index.js";
-import { Emitter, type Listener } from "../session/emitter.js";
-import { InboundQueue } from "../session/inbound-queue.js";
 import type { Session } from "../session/session.js";
 import type { SessionStateChange } from "../session/session-types.js";
 import { AudioStreamError, type AudioStreamErrorKind } from "./audio-errors.js";
@@ -105,7 +105,7 @@ class SessionAudioDemux implements AudioDemux {
   strayChunks = 0;
   disposed = false;
   private readonly open = new Map<string, AudioInputSink>();
-  private readonly subscribers = new Set<InboundQueue<AudioInput>>();
+  private readonly subscribers = new Set<AsyncQueue<AudioInput>>();
   private readonly events = new Emitter<AudioDemuxEvents>((e) =>
     queueMicrotask(() => {
       throw e;
@@ -135,7 +135,7 @@ class SessionAudioDemux implements AudioDemux {
   inputs(options?: AudioInputsOptions): AsyncIterableIterator<AudioInput> {
     const signal = options?.signal;
     const onAbort = () => sub.end(abortedError("inputs", signal as AbortSignal));
-    const sub: InboundQueue<AudioInput> = new InboundQueue(() => {
+    const sub: AsyncQueue<AudioInput> = new AsyncQueue(() => {
       this.subscribers.delete(sub);
       signal?.removeEventListener("abort", onAbort);
     });

@@ -5,6 +5,8 @@ import { backoffDelayMs } from "../client/backoff.js";
 import { AgentwireError, abortedError, sessionClosedError } from "../client/errors.js";
 import { isRetryable } from "../client/retry.js";
 import type { SidecarConnection } from "../client/transport.js";
+import { AsyncQueue } from "../internal/async-queue.js";
+import { Emitter, type Listener } from "../internal/emitter.js";
 import type { ReplyAddress } from "../oneof/frames.js";
 import {
   AgentMessaging,
@@ -14,10 +16,8 @@ import {
 } from "../schema/index.js";
 import { encodeContentEnvelope } from "./content-encoder.js";
 import { runDirectStream } from "./direct-stream.js";
-import { Emitter, type Listener } from "./emitter.js";
 import { EnvelopeSplitter, envelopeHeaderBytes } from "./frame-codec.js";
 import { handshakeFrames } from "./handshake.js";
-import { InboundQueue } from "./inbound-queue.js";
 import { OutboundBody } from "./outbound-body.js";
 import { decodeAgentResponse } from "./response-decoder.js";
 import type {
@@ -67,7 +67,7 @@ export class ConversationSession implements Session {
   private readonly path: string;
   // Created on first use: most sessions never lose a turn, and an idle
   // session should cost little memory.
-  private subscribers: Set<InboundQueue<AgentResponse>> | undefined;
+  private subscribers: Set<AsyncQueue<AgentResponse>> | undefined;
   private readonly turns = new TurnTracker();
   private config: AgentConfigSource;
   private body: OutboundBody | undefined;
@@ -257,7 +257,7 @@ export class ConversationSession implements Session {
   frames(options?: SendOptions): AsyncIterableIterator<AgentResponse> {
     const signal = options?.signal;
     const onAbort = () => sub.end(abortedError("frames", signal as AbortSignal));
-    const sub: InboundQueue<AgentResponse> = new InboundQueue(() => {
+    const sub: AsyncQueue<AgentResponse> = new AsyncQueue(() => {
       this.subscribers?.delete(sub);
       signal?.removeEventListener("abort", onAbort);
     });

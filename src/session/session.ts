@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { AgentClient } from "../client/agent-client.js";
 import type { SidecarConnection } from "../client/transport.js";
+import type { Listener } from "../internal/emitter.js";
 import type { ReplyAddress } from "../oneof/frames.js";
 import type {
   AgentResponse,
@@ -10,7 +11,6 @@ import type {
   ConversationRequestSchema,
 } from "../schema/index.js";
 import { ConversationSession } from "./conversation-session.js";
-import type { Listener } from "./emitter.js";
 import {
   type AgentConfigInit,
   resolveSessionOptions,

@@ -13,22 +13,26 @@ import {
   AgentResponseSchema,
   type Attachment,
   ContentChunk_ChunkType,
-  MessageSchema,
-  PlatformContext_EventKind,
   PlatformFeedbackSchema,
   type RenderableAction,
   StreamControl_Action,
   UserSchema,
 } from "../schema/index.js";
-import type { AgentLink } from "./agent-link.js";
-import type { Conversation, ConversationStore, Turn } from "./conversations.js";
+import type { AgentLink } from "../sidecar-core/agent-link.js";
+import { ANONYMOUS_USER, incomingMessageFrame, userMessage } from "../sidecar-core/user-frames.js";
+import {
+  type Conversation,
+  type ConversationStore,
+  type Turn,
+  WEB_PLATFORM,
+} from "./conversations.js";
 import { frameToEvent } from "./frame-events.js";
 import type { SseHub } from "./sse.js";
 
 type FeedbackInit = MessageInitShape<typeof PlatformFeedbackSchema>;
 
-/** The local session user of the web chat (spec: web chat of a sidecar). */
-export const ANONYMOUS_USER = { id: "anonymous", username: "Anonymous User" } as const;
+/** Who the web chat's messages come from. */
+export const WEB_USER_DEFAULTS = { platform: WEB_PLATFORM, user: ANONYMOUS_USER } as const;
 
 /** The author recorded in history for agent replies. */
 export const AGENT_USER = { id: "agent", username: "Agent" } as const;
@@ -153,29 +157,11 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
       return { kind: "sent", messageId, timestamp };
     },
     sendMessage(conversation, content, attachments) {
-      const id = randomUUID();
-      const timestamp = new Date();
-      const message = create(MessageSchema, {
-        id,
-        timestamp: timestampFromDate(timestamp),
-        platform: "web",
-        platformContext: {
-          messageId: id,
-          channelId: conversation.id,
-          eventKind: PlatformContext_EventKind.DM,
-          userId: ANONYMOUS_USER.id,
-        },
-        user: user(),
-        content,
-        attachments,
-        conversationId: conversation.id,
-      });
-      const frame = create(AgentResponseSchema, {
-        conversationId: conversation.id,
-        responseId: id,
-        payload: { case: "incomingMessage", value: message },
-      });
-      return chat.sendTurn(conversation, id, [frame], content);
+      const message = userMessage(
+        { conversationId: conversation.id, content, attachments },
+        WEB_USER_DEFAULTS,
+      );
+      return chat.sendTurn(conversation, message.id, [incomingMessageFrame(message)], content);
     },
     cancel(conversation) {
       const turn = store.endTurn(conversation);

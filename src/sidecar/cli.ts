@@ -5,9 +5,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { isPortInUse } from "../sidecar-core/listen.js";
 import { createDevSidecar, type DevSidecar } from "./dev-sidecar.js";
 import { isLoopbackAddress } from "./http-util.js";
-import { DevSidecarOptionError } from "./options.js";
 
 /** Where an agent started by the CLI connects. */
 export interface StartAgentContext {
@@ -149,10 +149,9 @@ export async function main(argv: readonly string[], deps: CliDependencies = {}):
     print("shutting down...");
     return 0;
   } catch (err) {
-    const option = err instanceof DevSidecarOptionError ? err.option : "";
-    const flag = OPTION_FLAGS[option];
-    if (flag !== undefined && (err as NodeJS.ErrnoException).code === "EADDRINUSE") {
-      const port = option === "grpcPort" ? grpcPort : webPort;
+    const flag = isPortInUse(err) ? OPTION_FLAGS[err.option] : undefined;
+    if (flag !== undefined) {
+      const port = isPortInUse(err) && err.option === "grpcPort" ? grpcPort : webPort;
       printError(
         `agentwire dev: port ${port} on ${host} is already in use; pick another with ${flag} N (0 = any free port)`,
       );

@@ -7,27 +7,10 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
+import type { HistoryEntry, HistorySource } from "../sidecar-core/history-source.js";
 
-/** Who wrote a history entry. */
-export type HistoryRole = "user" | "agent";
-
-/** One message of a conversation's history. */
-export interface HistoryEntry {
-  /** Message id: the web message's UUID, or the reply's response id. */
-  readonly messageId: string;
-  /** Whether a user or the agent wrote it. */
-  readonly role: HistoryRole;
-  /** Author id (`anonymous` locally, `agent` for replies). */
-  readonly userId: string;
-  /** Author display name. */
-  readonly username: string;
-  /** The text. */
-  readonly content: string;
-  /** When it was written (for replies: when the reply finished). */
-  readonly timestamp: Date;
-  /** For replies: the user stopped it before it finished. */
-  readonly stopped?: boolean;
-}
+/** The platform name of the web chat. */
+export const WEB_PLATFORM = "web";
 
 /** The user message being answered and the reply so far. */
 export interface Turn {
@@ -185,10 +168,7 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
   return store;
 }
 
-/** The newest `maxMessages` entries of a history, oldest first. */
-export function newestEntries(
-  history: readonly HistoryEntry[],
-  maxMessages: number,
-): HistoryEntry[] {
-  return history.slice(Math.max(0, history.length - maxMessages));
+/** The store as the history RPCs read it: conversations of the web platform. */
+export function webHistorySource(store: ConversationStore): HistorySource {
+  return { platform: WEB_PLATFORM, get: (id) => store.get(id) };
 }

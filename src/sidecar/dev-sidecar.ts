@@ -6,21 +6,17 @@
  * @module
  */
 import { createServer as createHttpServer } from "node:http";
-import { createServer as createHttp2Server, type Http2Session } from "node:http2";
-import type { AddressInfo, Server } from "node:net";
+import { createServer as createHttp2Server } from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { AgentConfig } from "../schema/index.js";
 import { AgentMessaging } from "../schema/index.js";
-import { createAgentLink } from "./agent-link.js";
+import { createAgentLink } from "../sidecar-core/agent-link.js";
+import { closeServer, listenOn, trackHttp2Sessions, urlOf } from "../sidecar-core/listen.js";
+import { createMessagingService } from "../sidecar-core/messaging-service.js";
 import { type Chat, createChat } from "./chat.js";
-import { createConversationStore } from "./conversations.js";
-import { createAgentMessagingService } from "./grpc-service.js";
+import { createConversationStore, webHistorySource } from "./conversations.js";
 import { isLoopbackAddress } from "./http-util.js";
-import {
-  DevSidecarOptionError,
-  type DevSidecarOptions,
-  resolveDevSidecarOptions,
-} from "./options.js";
+import { type DevSidecarOptions, resolveDevSidecarOptions } from "./options.js";
 import { createSseHub } from "./sse.js";
 import { createWebApi } from "./web-api.js";
 
@@ -44,35 +40,6 @@ export interface DevSidecar {
   whenAgentConnected(signal?: AbortSignal): Promise<void>;
   /** Ends every agent and SSE stream, closes both servers and frees the ports. */
   close(): Promise<void>;
-}
-
-/** Milliseconds close() waits for HTTP/2 sessions to end before destroying them. */
-const SESSION_CLOSE_GRACE_MS = 2000;
-
-/** Listens; a port in use rejects with a DevSidecarOptionError naming the option that picks another. */
-function listen(server: Server, port: number, host: string, option: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once("error", (err: NodeJS.ErrnoException) => {
-      if (err.code !== "EADDRINUSE") return reject(err);
-      const error = new DevSidecarOptionError(
-        option,
-        `port ${port} on ${host} is already in use; pick another (0 = any free port)`,
-      );
-      reject(Object.assign(error, { code: err.code, cause: err }));
-    });
-    server.listen(port, host, () => {
-      server.removeAllListeners("error");
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
-
-function urlOf(host: string, port: number): string {
-  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 /** Starts a dev sidecar on both ports; resolves once both listen. */
@@ -101,18 +68,18 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
       routes: (router) =>
         router.service(
           AgentMessaging,
-          createAgentMessagingService({ link, store, version: opts.version }),
+          createMessagingService({
+            link,
+            history: webHistorySource(store),
+            version: opts.version,
+          }),
         ),
       readMaxBytes: opts.maxFrameBytes,
       writeMaxBytes: opts.maxFrameBytes,
       shutdownSignal: shutdown.signal,
     }),
   );
-  const sessions = new Set<Http2Session>();
-  grpcServer.on("session", (session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-  });
+  const grpc = trackHttp2Sessions(grpcServer);
   const webServer = createHttpServer(
     createWebApi({
       store,
@@ -128,8 +95,8 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
   let grpcPort: number;
   let webPort: number;
   try {
-    grpcPort = await listen(grpcServer, opts.grpcPort, opts.host, "grpcPort");
-    webPort = await listen(webServer, opts.webPort, opts.host, "webPort");
+    grpcPort = await listenOn(grpcServer, opts.grpcPort, opts.host, "grpcPort");
+    webPort = await listenOn(webServer, opts.webPort, opts.host, "webPort");
   } catch (err) {
     await Promise.all([closeServer(grpcServer), closeServer(webServer)]);
     throw err;
@@ -143,13 +110,7 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
     store.close();
     const web = closeServer(webServer);
     webServer.closeAllConnections();
-    const grpc = closeServer(grpcServer);
-    for (const session of sessions) session.close();
-    const grace = setTimeout(() => {
-      for (const session of sessions) session.destroy();
-    }, SESSION_CLOSE_GRACE_MS);
-    await Promise.all([web, grpc]);
-    clearTimeout(grace);
+    await Promise.all([web, grpc.close()]);
     opts.onLog?.("sidecar stopped");
   }
 

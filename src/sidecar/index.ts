@@ -4,7 +4,11 @@
  *
  * @module
  */
-export { type AgentLink, type AgentLinkHooks, createAgentLink } from "./agent-link.js";
+export {
+  type AgentLink,
+  type AgentLinkHooks,
+  createAgentLink,
+} from "../sidecar-core/agent-link.js";
 export {
   CLI_USAGE,
   type CliDependencies,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkCount, SidecarOptionError } from "../sidecar-core/option-checks.js";
 import { isLoopbackAddress } from "./http-util.js";
 
 /** Options of `createDevSidecar`; every field has a default. */
@@ -49,52 +50,55 @@ export type ResolvedDevSidecarOptions = Required<Omit<DevSidecarOptions, "signal
 /** The version `HealthCheck` reports by default. */
 export const DEV_SIDECAR_VERSION = "agentwire-dev-sidecar/0.1.0";
 
-/** Thrown by `createDevSidecar` for an option that cannot work, naming it. */
-export class DevSidecarOptionError extends Error {
-  override name = "DevSidecarOptionError";
-  /** The option that was wrong. */
-  readonly option: string;
+/** Thrown by `createDevSidecar` for an option that cannot work: AgentwireError `invalid_argument` naming it. */
+export const DevSidecarOptionError = SidecarOptionError;
+/** See {@link DevSidecarOptionError}. */
+export type DevSidecarOptionError = SidecarOptionError;
 
-  constructor(option: string, message: string) {
-    super(`${option}: ${message}`);
-    this.option = option;
-  }
-}
-
-function count(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new DevSidecarOptionError(
-      name,
-      `expected an integer from ${min} to ${max}, got ${value}`,
-    );
-  }
-  return value;
-}
-
-/** Applies defaults and validates; throws {@link DevSidecarOptionError}. */
+/** Applies defaults and validates; throws {@link SidecarOptionError}. */
 export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDevSidecarOptions {
   const host = options.host ?? "127.0.0.1";
   const allowRemote = options.allowRemote ?? false;
   if (!allowRemote && !isLoopbackAddress(host)) {
-    throw new DevSidecarOptionError(
+    throw new SidecarOptionError(
       "host",
       `${host} is reachable from other machines and the protocol has no authentication; set allowRemote to bind it`,
     );
   }
   return {
-    grpcPort: count("grpcPort", options.grpcPort ?? 9090, 0, 65535),
-    webPort: count("webPort", options.webPort ?? 8080, 0, 65535),
+    grpcPort: checkCount("grpcPort", options.grpcPort ?? 9090, 0, 65535),
+    webPort: checkCount("webPort", options.webPort ?? 8080, 0, 65535),
     host,
     allowRemote,
-    turnIdleTimeoutMs: count("turnIdleTimeoutMs", options.turnIdleTimeoutMs ?? 300_000, 1),
-    heartbeatIntervalMs: count("heartbeatIntervalMs", options.heartbeatIntervalMs ?? 30_000, 1),
-    maxFrameBytes: count("maxFrameBytes", options.maxFrameBytes ?? 4 * 1024 * 1024, 1024),
-    resumeBufferEvents: count("resumeBufferEvents", options.resumeBufferEvents ?? 1000, 1),
-    maxSseBacklogBytes: count("maxSseBacklogBytes", options.maxSseBacklogBytes ?? 1024 * 1024, 1),
-    maxIdleConversations: count("maxIdleConversations", options.maxIdleConversations ?? 1000, 1),
-    maxConcurrentStreams: count("maxConcurrentStreams", options.maxConcurrentStreams ?? 100, 1),
-    maxJsonBodyBytes: count("maxJsonBodyBytes", options.maxJsonBodyBytes ?? 1024 * 1024, 1),
-    maxAudioBodyBytes: count("maxAudioBodyBytes", options.maxAudioBodyBytes ?? 25 * 1024 * 1024, 1),
+    turnIdleTimeoutMs: checkCount("turnIdleTimeoutMs", options.turnIdleTimeoutMs ?? 300_000, 1),
+    heartbeatIntervalMs: checkCount(
+      "heartbeatIntervalMs",
+      options.heartbeatIntervalMs ?? 30_000,
+      1,
+    ),
+    maxFrameBytes: checkCount("maxFrameBytes", options.maxFrameBytes ?? 4 * 1024 * 1024, 1024),
+    resumeBufferEvents: checkCount("resumeBufferEvents", options.resumeBufferEvents ?? 1000, 1),
+    maxSseBacklogBytes: checkCount(
+      "maxSseBacklogBytes",
+      options.maxSseBacklogBytes ?? 1024 * 1024,
+      1,
+    ),
+    maxIdleConversations: checkCount(
+      "maxIdleConversations",
+      options.maxIdleConversations ?? 1000,
+      1,
+    ),
+    maxConcurrentStreams: checkCount(
+      "maxConcurrentStreams",
+      options.maxConcurrentStreams ?? 100,
+      1,
+    ),
+    maxJsonBodyBytes: checkCount("maxJsonBodyBytes", options.maxJsonBodyBytes ?? 1024 * 1024, 1),
+    maxAudioBodyBytes: checkCount(
+      "maxAudioBodyBytes",
+      options.maxAudioBodyBytes ?? 25 * 1024 * 1024,
+      1,
+    ),
     version: options.version ?? DEV_SIDECAR_VERSION,
     signal: options.signal,
     onLog: options.onLog,

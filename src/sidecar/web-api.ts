@@ -6,13 +6,14 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { toJson } from "@bufbuild/protobuf";
+import { audioPlaceholderContent } from "../audio/audio-filetype.js";
 import { AgentConfigSchema, ThreadHistoryResponseSchema } from "../schema/index.js";
-import type { AgentLink } from "./agent-link.js";
-import { AUDIO_CHUNK_BYTES, AUDIO_PLACEHOLDER, audioTurn } from "./audio-ingest.js";
+import type { AgentLink } from "../sidecar-core/agent-link.js";
+import { threadHistory } from "../sidecar-core/history-source.js";
+import { AUDIO_CHUNK_BYTES, audioTurn } from "./audio-ingest.js";
 import type { Chat, Refusal, SendResult } from "./chat.js";
-import type { ConversationStore } from "./conversations.js";
+import { type ConversationStore, webHistorySource } from "./conversations.js";
 import { isStateChanging, refuseCrossSite } from "./cross-site.js";
-import { threadHistory } from "./grpc-service.js";
 import {
   HttpError,
   isLoopbackHostHeader,
@@ -130,7 +131,7 @@ export function createWebApi(parts: WebApiParts): RequestListener {
       const max = Number(url.searchParams.get("limit") ?? "0");
       if (!Number.isInteger(max) || max < 0)
         throw new HttpError(400, "bad_limit", "limit must be 0 or more");
-      const history = threadHistory(store, conversationId, max);
+      const history = threadHistory(webHistorySource(store), conversationId, max);
       sendJson(res, 200, toJson(ThreadHistoryResponseSchema, history, { useProtoFieldName: true }));
       return;
     }
@@ -169,7 +170,7 @@ export function createWebApi(parts: WebApiParts): RequestListener {
         req.headers["content-type"] ?? "",
         url.searchParams,
       );
-      sent(res, chat.sendTurn(conversation, turn.messageId, turn.frames, AUDIO_PLACEHOLDER));
+      sent(res, chat.sendTurn(conversation, turn.messageId, turn.frames, audioPlaceholderContent));
     } else {
       throw new HttpError(404, "not_found", `no route for ${method} ${url.pathname}`);
     }

@@ -5,13 +5,11 @@ import {
   AudioEncoding,
   type AudioStreamConfigSchema,
   type MessageReactionSchema,
-  MessageSchema,
-  PlatformContext_EventKind,
-  PlatformContextSchema,
   PlatformFeedbackSchema,
   StreamControl_Action,
   UserSchema,
 } from "../schema/index.js";
+import { incomingMessageFrame, userMessage, voiceMessage } from "../sidecar-core/user-frames.js";
 import type { FakeLedger } from "./fake-ledger.js";
 import type { ResolvedFakeSidecarOptions } from "./fake-options.js";
 import type {
@@ -51,30 +49,18 @@ export class FakeDrivers implements FakeSidecarDrivers {
   ) {}
 
   sendMessage(message: string | MessageInit, options: SendMessageOptions = {}): FakeTurn {
-    const stream = this.ledger.requireAgent("sendMessage");
-    const built = clone(
-      MessageSchema,
-      create(MessageSchema, typeof message === "string" ? { content: message } : message),
+    const streamId = this.ledger.requireAgent("sendMessage");
+    const init = typeof message === "string" ? { content: message } : message;
+    const built = userMessage(
+      {
+        ...init,
+        conversationId:
+          options.conversationId ?? (init.conversationId || this.ledger.newConversationId()),
+      },
+      this.options,
     );
-    built.id ||= crypto.randomUUID();
-    built.conversationId =
-      options.conversationId ?? (built.conversationId || this.ledger.newConversationId());
-    built.platform ||= this.options.platform;
-    built.timestamp ??= timestampNow();
-    built.user ??= create(UserSchema, this.options.user);
-    built.platformContext ??= create(PlatformContextSchema, {
-      messageId: built.id,
-      channelId: built.conversationId,
-      eventKind: PlatformContext_EventKind.DM,
-    });
-    const turn = this.ledger.startTurn(built, stream);
-    stream.send(
-      create(AgentResponseSchema, {
-        conversationId: built.conversationId,
-        responseId: built.id,
-        payload: { case: "incomingMessage", value: built },
-      }),
-    );
+    const turn = this.ledger.startTurn(built, streamId);
+    this.ledger.send("sendMessage", incomingMessageFrame(built));
     return turn;
   }
 
@@ -123,11 +109,11 @@ export class FakeDrivers implements FakeSidecarDrivers {
   }
 
   sendFeedback(feedback: MessageInitShape<typeof PlatformFeedbackSchema>): void {
-    const stream = this.ledger.requireAgent("sendFeedback");
     const value = clone(PlatformFeedbackSchema, create(PlatformFeedbackSchema, feedback));
     value.timestamp ??= timestampNow();
     value.user ??= create(UserSchema, this.options.user);
-    stream.send(
+    this.ledger.send(
+      "sendFeedback",
       create(AgentResponseSchema, {
         conversationId: value.conversationId,
         responseId: value.responseId,
@@ -142,37 +128,31 @@ export class FakeDrivers implements FakeSidecarDrivers {
     config: MessageInitShape<typeof AudioStreamConfigSchema> = {},
     options: SendAudioOptions = {},
   ): FakeAudioSend {
-    const stream = this.ledger.requireAgent("sendAudio");
-    const placeholder = options.placeholder
-      ? this.sendMessage("[audio]", { conversationId })
-      : undefined;
-    const responseId = options.responseId ?? crypto.randomUUID();
-    const frame = (payload: AgentResponseFrameInit["payload"]) =>
-      stream.send(create(AgentResponseSchema, { conversationId, responseId, payload }));
-    frame({
-      case: "audioConfig",
-      value: {
-        encoding: AudioEncoding.WEBM_OPUS,
-        sampleRate: 48_000,
-        channels: 1,
-        source: this.options.platform,
-        ...config,
+    const streamId = this.ledger.requireAgent("sendAudio");
+    const voice = voiceMessage(
+      {
         conversationId,
+        chunks,
+        config: {
+          encoding: AudioEncoding.WEBM_OPUS,
+          sampleRate: 48_000,
+          channels: 1,
+          source: this.options.platform,
+          ...config,
+        },
+        doneOnLastChunk: options.doneOnLastChunk,
+        placeholder: options.placeholder === true,
+        ...(options.responseId === undefined ? {} : { messageId: options.responseId }),
       },
-    });
-    const doneOnLast = options.doneOnLastChunk === true && chunks.length > 0;
-    chunks.forEach((data, i) => {
-      const done = doneOnLast && i === chunks.length - 1;
-      frame({ case: "audioChunk", value: { data, sequence: BigInt(i + 1), done } });
-    });
-    if (!doneOnLast) {
-      frame({ case: "audioChunk", value: { sequence: BigInt(chunks.length + 1), done: true } });
-    }
-    return { conversationId, responseId, placeholder };
+      this.options,
+    );
+    const placeholder = voice.placeholder && this.ledger.startTurn(voice.placeholder, streamId);
+    this.ledger.send("sendAudio", ...voice.frames);
+    return { conversationId, responseId: voice.messageId, placeholder };
   }
 
   sendFrame(frame: AgentResponseFrameInit): void {
-    this.ledger.requireAgent("sendFrame").send(create(AgentResponseSchema, frame));
+    this.ledger.send("sendFrame", create(AgentResponseSchema, frame));
   }
 
   disconnect(): void {

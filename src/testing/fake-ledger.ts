@@ -1,26 +1,33 @@
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { AgentConfig, AgentResponse, ConversationRequest, Message } from "../schema/index.js";
+import { type AgentLink, createAgentLink } from "../sidecar-core/agent-link.js";
+import type {
+  HistoryConversation,
+  HistoryEntry,
+  HistorySource,
+} from "../sidecar-core/history-source.js";
 import { FakeSidecarError } from "./fake-errors.js";
 import type { FeedbackTarget } from "./fake-sidecar-types.js";
-import { FakeAgentStream } from "./fake-stream.js";
 import { FakeTurnRecord } from "./fake-turn.js";
 import { Waiters } from "./waiters.js";
 
+interface FakeConversation extends HistoryConversation {
+  readonly history: HistoryEntry[];
+}
+
 /**
  * What the fake sidecar knows, shared by its service, drivers and waits: the
- * open streams and which one is registered, every frame the agents wrote, the
- * turns, and the messages delivered per conversation (its thread history).
+ * agent link (the sidecar core's: open streams, which one is registered and
+ * receives work), every frame the agents wrote, the turns, and the messages
+ * delivered per conversation (its thread history).
  */
-export class FakeLedger {
-  /** Streams registered so far. */
-  registrations = 0;
-  /** The AgentConfig of the latest registration or update. */
-  agentConfig: AgentConfig | undefined;
-  /** The newest registered stream that is still open: the one that receives work. */
-  active: FakeAgentStream | undefined;
+export class FakeLedger implements HistorySource {
+  /** The agent streams, with the rules of a deployed sidecar. */
+  readonly link: AgentLink;
   /** Whether the fake was closed. */
   closed = false;
-  /** Every frame any agent stream wrote, in arrival order. */
+  /** Every frame any open agent stream wrote, in arrival order. */
   readonly received: ConversationRequest[] = [];
   /** Every reply frame of registered streams, in arrival order. */
   readonly frames: AgentResponse[] = [];
@@ -28,54 +35,64 @@ export class FakeLedger {
   readonly turns: FakeTurnRecord[] = [];
   /** The waits on this state; `check()` after every change. */
   readonly waiters = new Waiters();
-  /** The ProcessConversation streams currently open, registered or not. */
-  readonly streams = new Set<FakeAgentStream>();
   private readonly turnsById = new Map<string, FakeTurnRecord>();
-  private readonly messages = new Map<string, Message[]>();
-  private streamCount = 0;
+  private readonly conversations = new Map<string, FakeConversation>();
   private conversationCount = 0;
 
   constructor(
+    /** The platform of the fake's conversations (history and metadata answer for it). */
+    readonly platform: string,
     /** The bound of a turn's `ended()` when the caller gives none, in milliseconds. */
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.link = createAgentLink({
+      onRequest: (request) => this.received.push(request),
+      onFrame: (frame) => this.recordReply(frame),
+      onStreamEnded: (stream) => {
+        for (const turn of this.turns) if (turn.streamId === stream.id) turn.lose();
+      },
+      onChange: () => this.waiters.check(),
+    });
+  }
+
+  /** The AgentConfig of the latest registration or update. */
+  get agentConfig(): AgentConfig | undefined {
+    return this.link.config;
+  }
 
   /** Throws reason "closed" once the fake is closed; `what` names the caller. */
   assertOpen(what: string): void {
     if (this.closed) throw new FakeSidecarError("closed", `${what}: the fake sidecar is closed`);
   }
 
-  /** The registered stream to send to; throws reason "no_agent" when there is none. */
-  requireAgent(what: string): FakeAgentStream {
+  /** The id of the stream receiving work; throws reason "no_agent" when none is registered. */
+  requireAgent(what: string): number {
     this.assertOpen(what);
-    if (this.active === undefined) {
+    const id = this.link.activeStreamId;
+    if (id === undefined) {
       throw new FakeSidecarError(
         "no_agent",
         `${what}: no agent is connected (a real sidecar would drop this); await fake.waitForAgent() first`,
       );
     }
-    return this.active;
+    return id;
   }
 
-  /** Opens the record of a new stream, numbered in opening order. */
-  openStream(): FakeAgentStream {
-    const stream = new FakeAgentStream(++this.streamCount);
-    this.streams.add(stream);
-    return stream;
-  }
-
-  /** Forgets an ended stream and loses its running turns (once per stream). */
-  streamEnded(stream: FakeAgentStream): void {
-    if (!this.streams.delete(stream)) return;
-    stream.over = true;
-    if (this.active === stream) this.active = undefined;
-    for (const turn of this.turns) if (turn.streamId === stream.id) turn.lose();
-    this.waiters.check();
+  /** Queues frames for the agent stream receiving work; throws reason "no_agent" when none is. */
+  send(what: string, ...frames: AgentResponse[]): void {
+    this.requireAgent(what);
+    for (const frame of frames) this.link.send(frame);
   }
 
   /** Ends every open stream with UNAVAILABLE and `message`. */
   failStreams(message: string): void {
-    for (const stream of this.streams) stream.fail(new ConnectError(message, Code.Unavailable));
+    this.link.disconnect(new ConnectError(message, Code.Unavailable));
+  }
+
+  /** Closes the fake: streams end with UNAVAILABLE, new ones are refused. */
+  close(): void {
+    this.closed = true;
+    this.link.close(new ConnectError("the fake sidecar closed", Code.Unavailable));
   }
 
   /** A conversation id no message used yet. */
@@ -83,14 +100,25 @@ export class FakeLedger {
     return `conversation-${++this.conversationCount}`;
   }
 
-  /** Starts the turn of a message delivered on `stream` and adds it to its conversation's history. */
-  startTurn(message: Message, stream: FakeAgentStream): FakeTurnRecord {
-    const turn = new FakeTurnRecord(message, stream.id, this.waiters, this.timeoutMs);
+  /** Starts the turn of a message delivered on stream `streamId` and adds it to its conversation's history. */
+  startTurn(message: Message, streamId: number): FakeTurnRecord {
+    const turn = new FakeTurnRecord(message, streamId, this.waiters, this.timeoutMs);
     this.turns.push(turn);
     this.turnsById.set(message.id, turn);
-    const history = this.messages.get(message.conversationId) ?? [];
-    history.push(message);
-    this.messages.set(message.conversationId, history);
+    let conversation = this.conversations.get(message.conversationId);
+    if (conversation === undefined) {
+      conversation = { id: message.conversationId, createdAt: new Date(), history: [] };
+      this.conversations.set(conversation.id, conversation);
+    }
+    conversation.history.push({
+      messageId: message.id,
+      role: "user",
+      userId: message.user?.id ?? "",
+      username: message.user?.username ?? "",
+      content: message.content,
+      timestamp: message.timestamp ? timestampDate(message.timestamp) : new Date(),
+      attachments: message.attachments,
+    });
     return turn;
   }
 
@@ -101,14 +129,9 @@ export class FakeLedger {
     if (turn !== undefined && turn.conversationId === frame.conversationId) turn.record(frame);
   }
 
-  /** The messages delivered to a conversation, oldest first (empty when none). */
-  historyOf(conversationId: string): Message[] {
-    return this.messages.get(conversationId) ?? [];
-  }
-
-  /** The conversation with this id, if a message was delivered to it, else "". */
-  knownConversation(conversationId: string | undefined): string {
-    return conversationId !== undefined && this.messages.has(conversationId) ? conversationId : "";
+  /** The conversation with this id, if a message was delivered to it. */
+  get(conversationId: string): HistoryConversation | undefined {
+    return this.conversations.get(conversationId);
   }
 
   /** The reply frames of a conversation, in arrival order. */

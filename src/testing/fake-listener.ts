@@ -1,7 +1,7 @@
 import * as http2 from "node:http2";
-import type { AddressInfo } from "node:net";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { listenOn, trackHttp2Sessions } from "../sidecar-core/listen.js";
 
 /** Where to serve a fake sidecar on a real port, and its frame limit. */
 export interface FakeListenerOptions {
@@ -17,19 +17,19 @@ export interface FakeListenerOptions {
 export interface FakeListener {
   /** `host:port` the server listens on. */
   readonly address: string;
-  /** Stops listening and closes every HTTP/2 session (destroying those still open after 1 s). */
+  /** Stops listening and closes every HTTP/2 session gracefully, as the dev sidecar does. */
   close(): Promise<void>;
 }
 
 /**
  * Serves `routes` as plaintext gRPC on a real HTTP/2 port, for agents that
- * connect to `GRPC_SERVER_ADDR`; resolves once the server listens.
+ * connect to `GRPC_SERVER_ADDR`; resolves once the server listens (a port in
+ * use rejects with AgentwireError `invalid_argument` naming `port`).
  */
 export async function listenFakeSidecar(
   routes: (router: ConnectRouter) => void,
   options: FakeListenerOptions,
 ): Promise<FakeListener> {
-  const sessions = new Set<http2.ServerHttp2Session>();
   const server = http2.createServer(
     connectNodeAdapter({
       routes,
@@ -40,27 +40,7 @@ export async function listenFakeSidecar(
       writeMaxBytes: options.maxFrameBytes,
     }),
   );
-  server.on("session", (s) => {
-    sessions.add(s);
-    s.on("close", () => sessions.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  return {
-    address: `${options.host}:${(server.address() as AddressInfo).port}`,
-    async close() {
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sessions) s.close();
-      const force = setTimeout(() => {
-        for (const s of sessions) s.destroy();
-      }, 1000);
-      await stopped;
-      clearTimeout(force);
-    },
-  };
+  const tracked = trackHttp2Sessions(server);
+  const port = await listenOn(server, options.port, options.host, "port");
+  return { address: `${options.host}:${port}`, close: () => tracked.close() };
 }

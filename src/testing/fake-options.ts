@@ -1,6 +1,8 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { defaultMaxFrameBytes } from "../client/agent-client.js";
 import type { UserSchema } from "../schema/index.js";
+import { checkCount, checkText, SidecarOptionError } from "../sidecar-core/option-checks.js";
+import { ANONYMOUS_USER } from "../sidecar-core/user-frames.js";
 
 /** Options of `createFakeSidecar`. */
 export interface FakeSidecarOptions {
@@ -19,16 +21,24 @@ export interface FakeSidecarOptions {
 /** FakeSidecarOptions with every default filled in. */
 export type ResolvedFakeSidecarOptions = Required<FakeSidecarOptions>;
 
-/** Fills in the defaults of FakeSidecarOptions; the only place they are decided. */
+/**
+ * Fills in the defaults of FakeSidecarOptions and checks them; the only place
+ * they are decided. A bad value throws AgentwireError `invalid_argument`
+ * naming the option.
+ */
 export function resolveFakeSidecarOptions(
   options: FakeSidecarOptions = {},
 ): ResolvedFakeSidecarOptions {
+  const user = options.user ?? ANONYMOUS_USER;
+  if (typeof user !== "object" || user === null || typeof user.id !== "string" || !user.id) {
+    throw new SidecarOptionError("user", "expected a user with a non-empty id");
+  }
   return {
-    timeoutMs: options.timeoutMs ?? 5000,
-    maxFrameBytes: options.maxFrameBytes ?? defaultMaxFrameBytes,
-    platform: options.platform ?? "web",
-    user: options.user ?? { id: "anonymous", username: "Anonymous User" },
-    version: options.version ?? "agentwire-fake",
+    timeoutMs: checkCount("timeoutMs", options.timeoutMs ?? 5000, 1),
+    maxFrameBytes: checkCount("maxFrameBytes", options.maxFrameBytes ?? defaultMaxFrameBytes, 1024),
+    platform: checkText("platform", options.platform ?? "web"),
+    user,
+    version: checkText("version", options.version ?? "agentwire-fake"),
   };
 }
 

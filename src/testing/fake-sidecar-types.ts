@@ -47,7 +47,7 @@ export interface RenderableAnswer extends FeedbackTarget {
 export interface SendAudioOptions {
   /** The `response_id` of the audio frames (default: a new UUID). */
   responseId?: string;
-  /** Also send the web chat's "[audio]" placeholder message first (default false). */
+  /** Also send the web chat's "[audio]" placeholder message, after the audio and with its `response_id` as id (default false). */
   placeholder?: boolean;
   /** Set `done` on the last data chunk instead of sending an empty final chunk (default false). */
   doneOnLastChunk?: boolean;
@@ -76,10 +76,12 @@ export interface FakeAudioSend {
 }
 
 /**
- * A sidecar for agent authors' tests, behaving like a deployed one: the
- * first frame of a stream must be agent_config to register it, the newest
- * registered stream receives the work, frames sent with no agent are
- * refused (a real sidecar drops them). Drivers push user events to the
+ * A sidecar for agent authors' tests, behaving like a deployed one (its
+ * agent streams and unary RPCs are the dev sidecar's core): a stream's first
+ * frame registers it, whatever it is, but only an agent_config is kept as the
+ * config (any other first frame is consumed and lost); the newest registered
+ * stream receives the work, and when it ends the newest older one still open
+ * takes over; frames sent with no agent are refused (a real sidecar drops them). Drivers push user events to the
  * agent; observers record the agent's frames per conversation and turn.
  */
 export interface FakeSidecar {
@@ -123,7 +125,7 @@ export interface FakeSidecar {
   answerRenderable(conversationId: string, renderableId: string, answer: RenderableAnswer): void;
   /** Sends any PlatformFeedback, wrapped as the sidecar does. */
   sendFeedback(feedback: MessageInitShape<typeof PlatformFeedbackSchema>): void;
-  /** Streams audio: audio_config, chunks numbered 1..n, then the done chunk. */
+  /** Streams audio: audio_config, chunks numbered 1..n, the done chunk, then (when asked) the "[audio]" placeholder. */
   sendAudio(
     conversationId: string,
     chunks: readonly Uint8Array[],

@@ -1,18 +1,22 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
 import {
   type AgentClient,
   type AgentClientOptions,
   createAgentClient,
 } from "../client/agent-client.js";
 import type { SidecarConnection } from "../client/transport.js";
-import type {
-  AgentConfig,
-  AgentResponse,
-  AudioStreamConfigSchema,
-  ConversationRequest,
-  MessageReactionSchema,
-  PlatformFeedbackSchema,
+import {
+  type AgentConfig,
+  AgentMessaging,
+  type AgentResponse,
+  type AudioStreamConfigSchema,
+  type ConversationRequest,
+  type MessageReactionSchema,
+  type PlatformFeedbackSchema,
 } from "../schema/index.js";
+import { createMessagingService } from "../sidecar-core/messaging-service.js";
+import { checkCount } from "../sidecar-core/option-checks.js";
 import { FakeDrivers } from "./fake-drivers.js";
 import { FakeSidecarError } from "./fake-errors.js";
 import { FakeLedger } from "./fake-ledger.js";
@@ -23,7 +27,6 @@ import {
   type ResolvedFakeSidecarOptions,
   resolveFakeSidecarOptions,
 } from "./fake-options.js";
-import { createFakeServiceRoutes } from "./fake-service.js";
 import type {
   AgentResponseFrameInit,
   FakeAudioSend,
@@ -95,17 +98,22 @@ class FakeSidecarImpl implements FakeSidecar {
   private readonly ledger: FakeLedger;
   private readonly drivers: FakeDrivers;
   private readonly waits: FakeWaits;
-  private readonly routes: ReturnType<typeof createFakeServiceRoutes>;
+  private readonly routes: (router: ConnectRouter) => void;
   private readonly connections: SidecarConnection[] = [];
   private defaultConnection: SidecarConnection | undefined;
   private listener: FakeListener | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: ResolvedFakeSidecarOptions) {
-    this.ledger = new FakeLedger(options.timeoutMs);
+    this.ledger = new FakeLedger(options.platform, options.timeoutMs);
     this.drivers = new FakeDrivers(this.ledger, options);
     this.waits = new FakeWaits(this.ledger, options.timeoutMs);
-    this.routes = createFakeServiceRoutes(this.ledger, options);
+    const service = createMessagingService({
+      link: this.ledger.link,
+      history: this.ledger,
+      version: options.version,
+    });
+    this.routes = (router) => router.service(AgentMessaging, service);
   }
 
   get connection(): SidecarConnection {
@@ -114,7 +122,7 @@ class FakeSidecarImpl implements FakeSidecar {
   }
 
   get connected(): boolean {
-    return this.ledger.active !== undefined;
+    return this.ledger.link.connected;
   }
 
   get agentConfig(): AgentConfig | undefined {
@@ -122,11 +130,11 @@ class FakeSidecarImpl implements FakeSidecar {
   }
 
   get registrations(): number {
-    return this.ledger.registrations;
+    return this.ledger.link.registrations;
   }
 
   get openStreams(): number {
-    return this.ledger.streams.size;
+    return this.ledger.link.streamCount;
   }
 
   get received(): readonly ConversationRequest[] {
@@ -158,7 +166,7 @@ class FakeSidecarImpl implements FakeSidecar {
     if (this.address !== undefined) return this.address;
     const listener = await listenFakeSidecar(this.routes, {
       host: options.host ?? "127.0.0.1",
-      port: options.port ?? 0,
+      port: checkCount("port", options.port ?? 0, 0, 65535),
       maxFrameBytes: this.options.maxFrameBytes,
     });
     this.listener = listener;
@@ -240,8 +248,7 @@ class FakeSidecarImpl implements FakeSidecar {
   }
 
   private async shutdown(): Promise<void> {
-    this.ledger.closed = true;
-    this.ledger.failStreams("the fake sidecar closed");
+    this.ledger.close();
     for (const connection of this.connections) connection.close();
     this.ledger.waiters.failAll(new FakeSidecarError("closed", "the fake sidecar was closed"));
     if (this.listener !== undefined) await this.listener.close();

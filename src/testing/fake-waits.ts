@@ -31,12 +31,12 @@ export class FakeWaits implements FakeSidecarWaits {
       ...this.bounds(options),
       probe: () => {
         ledger.assertOpen("waitForAgent");
-        return ledger.active !== undefined && ledger.registrations >= min
+        return ledger.link.connected && ledger.link.registrations >= min
           ? ledger.agentConfig
           : undefined;
       },
       detail: () =>
-        `${ledger.streams.size} stream(s) open, ${ledger.registrations} registration(s) so far`,
+        `${ledger.link.streamCount} stream(s) open, ${ledger.link.registrations} registration(s) so far`,
     });
   }
 

@@ -5,7 +5,7 @@ import type { Session } from "../session/session.js";
 import type { FeedbackKind } from "./feedback-kind.js";
 import { readRenderableResponse } from "./renderable.js";
 import type { TurnImpl } from "./turn.js";
-import { TurnRouter } from "./turn-router.js";
+import { resolveKeepAliveMs, TurnRouter } from "./turn-router.js";
 import type { RenderResult, Turn } from "./turn-types.js";
 
 /** What a turn handler may return: nothing, or text written as the last DELTA before END. */
@@ -60,10 +60,8 @@ export interface ResolvedServeOptions {
 
 /** Fills in the defaults of ServeOptions; the only place they are decided. */
 export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
-  const keepAliveMs = options.keepAliveMs ?? 60_000;
-  assertArgument(keepAliveMs >= 0, `serve: keepAliveMs must not be negative, got ${keepAliveMs}`);
   return {
-    keepAliveMs,
+    keepAliveMs: resolveKeepAliveMs(options.keepAliveMs, "serve"),
     signal: options.signal,
     onError:
       options.onError ??

@@ -1,12 +1,29 @@
 import { type AudioDemux, createAudioDemux } from "../audio/audio-demux.js";
 import { isAudioPlaceholder } from "../audio/audio-filetype.js";
 import type { AudioInput } from "../audio/audio-input.js";
+import { assertArgument } from "../client/errors.js";
 import type { AgentResponse, Message, PlatformFeedback } from "../schema/index.js";
 import type { Session } from "../session/session.js";
 import type { LostTurn, SessionStateChange } from "../session/session-types.js";
 import { type FeedbackKind, feedbackKind } from "./feedback-kind.js";
 import { type TurnHost, TurnImpl } from "./turn.js";
 import type { TurnAbortReason } from "./turn-types.js";
+
+/** The keep-alive interval of `serve` and `turns` when the caller sets none, in milliseconds. */
+export const DEFAULT_KEEP_ALIVE_MS = 60_000;
+
+/**
+ * Resolves a `keepAliveMs` option of `where` (`serve`, `turns`): the default
+ * when unset; a negative value or NaN is AgentwireError `invalid_argument`.
+ */
+export function resolveKeepAliveMs(value: number | undefined, where: string): number {
+  const keepAliveMs = value ?? DEFAULT_KEEP_ALIVE_MS;
+  assertArgument(
+    keepAliveMs >= 0,
+    `${where}: keepAliveMs must not be negative, got ${keepAliveMs}`,
+  );
+  return keepAliveMs;
+}
 
 /** What the router tells its owner (`serve`, `turns`). */
 export interface TurnRouterOptions {

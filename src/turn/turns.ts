@@ -1,6 +1,6 @@
-import { InboundQueue } from "../session/inbound-queue.js";
+import { AsyncQueue } from "../internal/async-queue.js";
 import type { Session } from "../session/session.js";
-import { TurnRouter } from "./turn-router.js";
+import { resolveKeepAliveMs, TurnRouter } from "./turn-router.js";
 import type { Turn } from "./turn-types.js";
 
 /** Options of `turns`. */
@@ -23,11 +23,12 @@ export interface TurnsOptions {
  * breaks; running turns are then aborted with reason "closed".
  */
 export function turns(session: Session, options: TurnsOptions = {}): AsyncIterableIterator<Turn> {
+  const keepAliveMs = resolveKeepAliveMs(options.keepAliveMs, "turns");
   const signal = options.signal;
   const onAbort = () => router.close("closed");
-  const queue: InboundQueue<Turn> = new InboundQueue(() => router.close("closed"));
+  const queue: AsyncQueue<Turn> = new AsyncQueue(() => router.close("closed"));
   const router = new TurnRouter(session, {
-    keepAliveMs: options.keepAliveMs ?? 60_000,
+    keepAliveMs,
     audio: options.audio ?? false,
     onTurn: (turn) => queue.push(turn),
     onClose() {

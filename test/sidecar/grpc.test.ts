@@ -99,6 +99,26 @@ describe("ProcessConversation registration", () => {
     expect((await sse.nextEvent("finish")).data.response_id).toBe(got.responseId);
   });
 
+  it("hands work back to the older registered stream when the newest one leaves (the displaced agent)", async () => {
+    const older = await h.registeredAgent();
+    const newer = h.agent();
+    await h.log(/agent stream #2 registered/);
+    newer.halfClose();
+    const end = await newer.ended;
+    expect(end.ok).toBe(false);
+    expect(ConnectError.from(end.error).code).toBe(Code.Unknown);
+    await h.log(/agent stream #2 ended; agent stream #1 receives work again/);
+    expect(h.sidecar.agentConnected).toBe(true);
+    const id = await h.conversation();
+    const sse = await h.sse(id);
+    const sent = await h.send(id, "for whoever is left");
+    expect(sent.status).toBe(200);
+    const got = await older.nextMessage();
+    expect(got.conversationId).toBe(id);
+    older.replyText(id, got.responseId, "still here");
+    expect((await sse.nextEvent("finish")).data.response_id).toBe(got.responseId);
+  });
+
   it("replaces the stored config on a later agent_config and turns agent Messages into END chunks", async () => {
     const agent = await h.registeredAgent();
     agent.send({

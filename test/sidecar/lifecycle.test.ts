@@ -55,7 +55,9 @@ describe("lifecycle", () => {
     await expect(
       createDevSidecar({ grpcPort: 0, webPort: h.sidecar.webPort }),
     ).rejects.toMatchObject({
-      code: "EADDRINUSE",
+      reason: "invalid_argument",
+      option: "webPort",
+      cause: { code: "EADDRINUSE" },
     });
     await h.stop();
   });

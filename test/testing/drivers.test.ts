@@ -1,4 +1,6 @@
+import { Code, createClient } from "@connectrpc/connect";
 import {
+  AgentMessaging,
   AudioEncoding,
   ContentChunk_ChunkType as Chunk,
   ErrorResponse_ErrorCode,
@@ -36,7 +38,7 @@ describe.each<Mode>(["memory", "port"])("the fake sidecar's drivers (%s)", (mode
       content: "hello",
       platform: "web",
       user: { id: "anonymous" },
-      platformContext: { messageId: turn.responseId, channelId: "conv-a" },
+      platformContext: { messageId: turn.responseId, channelId: "conv-a", userId: "anonymous" },
     });
     const own = fake.sendMessage({ id: "m-2", content: "with fields", conversationId: "conv-b" });
     expect(own).toMatchObject({ responseId: "m-2", conversationId: "conv-b" });
@@ -162,21 +164,23 @@ describe.each<Mode>(["memory", "port"])("the fake sidecar's drivers (%s)", (mode
     });
   });
 
-  it("sendAudio() sends the placeholder, config, chunks numbered 1..n and done", async () => {
+  it("sendAudio() sends config, chunks numbered 1..n, done, then the placeholder with the same id (the dev sidecar's order)", async () => {
     const sent = fake.sendAudio(
       "c-audio",
       [new Uint8Array([1, 2]), new Uint8Array([3])],
       { encoding: AudioEncoding.OGG_OPUS, sampleRate: 16_000 },
       { placeholder: true },
     );
-    const placeholder = await agent.inbound.next();
-    expect(placeholder.payload.value).toMatchObject({ content: "[audio]" });
-    expect(sent.placeholder?.responseId).toBe(placeholder.responseId);
     const config = await agent.inbound.next();
     expect(config).toMatchObject({ conversationId: "c-audio", responseId: sent.responseId });
     expect(config.payload).toMatchObject({
       case: "audioConfig",
-      value: { encoding: AudioEncoding.OGG_OPUS, sampleRate: 16_000, conversationId: "c-audio" },
+      value: {
+        encoding: AudioEncoding.OGG_OPUS,
+        sampleRate: 16_000,
+        conversationId: "c-audio",
+        userId: "anonymous",
+      },
     });
     const chunks = [
       await agent.inbound.next(),
@@ -192,6 +196,15 @@ describe.each<Mode>(["memory", "port"])("the fake sidecar's drivers (%s)", (mode
       { sequence: 2n, data: [3], done: false },
       { sequence: 3n, data: [], done: true },
     ]);
+    const placeholder = await agent.inbound.next();
+    expect(placeholder.payload.case).toBe("incomingMessage");
+    expect(placeholder.payload.value).toMatchObject({
+      id: sent.responseId,
+      content: "[audio]",
+      platformContext: { userId: "anonymous" },
+    });
+    expect(placeholder.responseId).toBe(sent.responseId);
+    expect(sent.placeholder?.responseId).toBe(sent.responseId);
     fake.sendAudio("c-audio", [new Uint8Array([9])], {}, { doneOnLastChunk: true });
     await agent.inbound.next();
     expect((await agent.inbound.next()).payload.value).toMatchObject({ sequence: 1n, done: true });
@@ -225,5 +238,37 @@ describe.each<Mode>(["memory", "port"])("the fake sidecar's drivers (%s)", (mode
       identifier: { case: "conversationId", value: "nope" },
     });
     expect(unknown.found).toBe(false);
+  });
+
+  it("answers history as the dev sidecar does: isComplete, roles, platform ids, negative counts refused", async () => {
+    fake.sendMessage("first", { conversationId: "c-d" });
+    fake.sendMessage({
+      content: "second",
+      conversationId: "c-d",
+      user: { id: "u7", username: "Ada" },
+    });
+    const newest = await agent.client.getThreadHistory({ conversationId: "c-d", maxMessages: 1 });
+    expect(newest.isComplete).toBe(false);
+    expect(newest.messages[0]).toMatchObject({
+      content: "second",
+      user: { id: "u7", username: "Ada" },
+      platformData: { role: "user" },
+    });
+    const all = await agent.client.getThreadHistory({ conversationId: "c-d", maxMessages: 0 });
+    expect(all.isComplete).toBe(true);
+    expect(all.messages.map((m) => m.content)).toEqual(["first", "second"]);
+    // The agent client refuses a negative count itself; a raw client reaches the fake.
+    const raw = createClient(AgentMessaging, agent.client.connection.transport);
+    await expect(
+      raw.getThreadHistory({ conversationId: "c-d", maxMessages: -1 }),
+    ).rejects.toMatchObject({ code: Code.InvalidArgument, rawMessage: /max_messages/ });
+    const byChannel = await agent.client.getConversationMetadata({
+      identifier: { case: "platformId", value: { platform: "web", channelId: "c-d" } },
+    });
+    expect(byChannel).toMatchObject({ found: true, conversationId: "c-d", platform: "web" });
+    const otherPlatform = await agent.client.getConversationMetadata({
+      identifier: { case: "platformId", value: { platform: "slack", channelId: "c-d" } },
+    });
+    expect(otherPlatform.found).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { createClient } from "@connectrpc/connect";
+import { Code, createClient } from "@connectrpc/connect";
 import { AgentMessaging, ContentChunk_ChunkType, type ConversationRequest } from "agentwire/schema";
 import { createFakeSidecar, type FakeSidecar } from "agentwire/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -102,6 +102,23 @@ describe.each<Mode>(["memory", "port"])("the fake sidecar's stream rules (%s)", 
     await newer.dispose();
   });
 
+  it("hands work back to the older registered stream when the newest one leaves (the displaced agent)", async () => {
+    const older = await startAgent(fake, mode);
+    await fake.waitForAgent();
+    const newer = await startAgent(fake, mode);
+    await fake.waitForAgent({ minRegistrations: 2 });
+    await newer.session.close();
+    await fake.waitUntil(() => fake.openStreams === 1, { what: "the newer stream to end" });
+    expect(fake.connected).toBe(true);
+    const turn = fake.sendMessage("for whoever is left");
+    const got = await older.inbound.next("the message on the older stream");
+    expect(got.responseId).toBe(turn.responseId);
+    await older.answer(got, "still here");
+    expect((await turn.ended()).text()).toBe("still here");
+    await older.dispose();
+    newer.client.close();
+  });
+
   it("disconnect() ends the stream with UNAVAILABLE; the agent reconnects and registers again", async () => {
     const agent = await startAgent(fake, mode);
     await fake.waitForAgent();
@@ -130,6 +147,16 @@ describe.each<Mode>(["memory", "port"])("the fake sidecar's stream rules (%s)", 
     expect(fake.connected).toBe(false);
     expect(fake.openStreams).toBe(0);
     agent.client.close();
+  });
+
+  it("ends a stream with RESOURCE_EXHAUSTED for a frame over the limit, as the dev sidecar does", async () => {
+    await fake.close();
+    fake = createFakeSidecar({ timeoutMs: 3000, maxFrameBytes: 2048 });
+    const agent = await startAgent(fake, mode, { config: { systemPrompt: "x".repeat(4096) } });
+    const broke = await agent.reach("reconnecting");
+    expect(broke.error?.code).toBe(Code.ResourceExhausted);
+    expect(fake.registrations).toBe(0);
+    await agent.dispose();
   });
 
   it("turns an agent's Message into an END chunk, like a deployed sidecar", async () => {

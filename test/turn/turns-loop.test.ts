@@ -43,6 +43,16 @@ function sendVoice(conversationId: string, id: string, parts: string[], placehol
 }
 
 group("turns() as a plain loop", () => {
+  it("checks keepAliveMs as serve() does (resolved in one place)", () => {
+    for (const start of [
+      () => turns(rig.agent.session, { keepAliveMs: -1 }),
+      () => serve(rig.agent.session, { message: () => {} }, { keepAliveMs: -1 }),
+    ]) {
+      expect(start).toThrow(expect.objectContaining({ reason: "invalid_argument" }));
+      expect(start).toThrow(/keepAliveMs must not be negative, got -1/);
+    }
+  });
+
   it("yields turns in order, applies STOP, and ends the loop when broken", async () => {
     const loopDone = deferred<string[]>();
     const seen: string[] = [];

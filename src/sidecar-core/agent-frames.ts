@@ -26,7 +26,7 @@ export type AgentFrameEffect =
 
 /**
  * Decides what a frame from an agent does; `first` is true for the first
- * frame of its stream. Shared by the dev sidecar and the testing kit, so both
+ * frame of its stream. Used by the agent link, so both
  * behave as a deployed sidecar does.
  */
 export function agentFrameEffect(request: ConversationRequest, first: boolean): AgentFrameEffect {
