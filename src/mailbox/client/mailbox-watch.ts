@@ -3,7 +3,7 @@ import type { WatchResponse } from "../../../gen/agentwire/mailbox/v1/service_pb
 import { backoffDelayMs, delay } from "../../client/backoff.js";
 import { AgentwireError } from "../../client/errors.js";
 import { defaultRetryableCodes, isRetryable } from "../../client/retry.js";
-import { Emitter } from "../../session/emitter.js";
+import { Emitter } from "../../internal/emitter.js";
 import type { JsonObject, JsonValue, MailDelivery, Seq, SeqInput } from "./mail-types.js";
 import { mailboxError } from "./mailbox-errors.js";
 import { malformedAnswer, type ProtoConverter } from "./proto-convert.js";

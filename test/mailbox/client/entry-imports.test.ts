@@ -45,7 +45,7 @@ describe("what the mailbox client loads", () => {
         !f.startsWith("src/mailbox/client/") &&
         !f.startsWith("gen/agentwire/mailbox/") &&
         !["src/client/errors.ts", "src/client/retry.ts", "src/client/backoff.ts"].includes(f) &&
-        f !== "src/session/emitter.ts",
+        f !== "src/internal/emitter.ts",
     );
     expect(outside).toEqual([]);
   });
