@@ -204,6 +204,23 @@ describe.each<TypedTransportKind>(["grpc", "connect-1.1"])("Watch over %s", (kin
   });
 });
 
+describe("the server-wide stream bound", () => {
+  it("refuses a stream over maxConcurrentStreams whoever asks (503), and frees the slot on close", async () => {
+    const small = await startMailbox({ maxConcurrentStreams: 1 });
+    try {
+      const one = await openSse(small.url, "1.1", "/mailbox/x/events");
+      const other = await openSse(small.url, "1.1", "/mailbox/y/events");
+      expect([one.status, other.status]).toEqual([200, 503]);
+      await Promise.all([other.ended, one.close()]);
+      const again = await openSse(small.url, "2", "/mailbox/y/events");
+      expect(again.status).toBe(200);
+      await again.close();
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe("draining", () => {
   it("close() ends open SSE and Watch streams, then resolves", async () => {
     const mailbox = await startMailbox();
