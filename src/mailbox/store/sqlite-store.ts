@@ -3,12 +3,14 @@
  * better-sqlite3 12, an optional peer dependency loaded only when this store is
  * created.
  *
- * Durability: WAL journal. With `synchronous: "normal"` (the default) a commit
- * is written to the WAL file before `appendMessage` resolves, but not fsynced:
- * it survives the process being killed (SIGKILL included: the bytes are in the
- * operating system's cache, which the next open reads), not a power cut or a
- * kernel crash. `synchronous: "full"` fsyncs every commit and survives those
- * too, at the cost of one fsync per send.
+ * Durability: WAL journal, committed before `appendMessage` resolves. With
+ * `synchronous: "full"` (the default) every commit is fsynced: it survives a
+ * killed process, a power cut and a kernel crash; group commit (below) makes
+ * that one fsync per batch of concurrent sends, not per send. With
+ * `synchronous: "normal"` the commit is written to the WAL file but not
+ * fsynced: it still survives the process being killed (SIGKILL included: the
+ * bytes are in the operating system's cache, which the next open reads), not a
+ * power cut or a kernel crash.
  *
  * One connection serves every call: better-sqlite3 is synchronous, so each
  * method runs whole, as one transaction, before another starts. Sends that
@@ -48,7 +50,7 @@ import {
 export interface SqliteMailboxStoreOptions {
   /** The database file (created when missing), or `:memory:`. */
   path: string;
-  /** `normal` (default: survives a killed process) or `full` (fsync per commit: survives power loss). */
+  /** `full` (default: fsync per commit, survives power loss) or `normal` (survives a killed process). */
   synchronous?: "normal" | "full";
   /** How long a write waits for another process's lock, in milliseconds; 5000 by default. */
   busyTimeoutMs?: number;
@@ -62,7 +64,7 @@ export function resolveSqliteMailboxStoreOptions(
 ): Required<SqliteMailboxStoreOptions> {
   const {
     path,
-    synchronous = "normal",
+    synchronous = "full",
     busyTimeoutMs = 5000,
     messageCacheEntries = 10_000,
   } = options;
