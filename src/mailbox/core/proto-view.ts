@@ -94,8 +94,19 @@ export function protoSummary(s: ThreadSummary): PbThreadSummary {
   });
 }
 
-/** A context in the typed view. */
+const contexts = new WeakMap<MailContext, Context>();
+
+/** A context in the typed view (made once per context object, which the core reuses; read-only). */
 export function protoContext(c: MailContext): Context {
+  let out = contexts.get(c);
+  if (out === undefined) {
+    out = makeContext(c);
+    contexts.set(c, out);
+  }
+  return out;
+}
+
+function makeContext(c: MailContext): Context {
   return create(ContextSchema, {
     snapshot: c.snapshot,
     threadSummary: c.threadSummary,

@@ -149,7 +149,7 @@ describe("options", () => {
     for (const [f, message] of bad) expect(f).toThrow(message);
     expect(resolveSqliteMailboxStoreOptions({ path: "x.db" })).toEqual({
       path: "x.db",
-      synchronous: "normal",
+      synchronous: "full",
       busyTimeoutMs: 5000,
       messageCacheEntries: 10_000,
     });
