@@ -9,7 +9,7 @@
  */
 import { Code } from "@connectrpc/connect";
 import { AgentwireError } from "../../client/errors.js";
-import type { NodeRequest } from "./http-status.js";
+import { type NodeRequest, type NodeResponse, sendError } from "./http-status.js";
 
 function header(req: NodeRequest, name: string): string | undefined {
   const value = req.headers[name];
@@ -58,4 +58,25 @@ export function refuseForeignHost(req: NodeRequest): void {
       "this mailbox answers only loopback host names",
       Code.PermissionDenied,
     );
+}
+
+/**
+ * Wraps the server's handler (typed service and HTTP routes alike) with the
+ * browser guards: every POST is refused when cross-site, and in open mode
+ * every request addressed by a non-loopback name.
+ */
+export function withBrowserGuards(
+  handler: (req: NodeRequest, res: NodeResponse) => void,
+  loopbackNamesOnly: boolean,
+): (req: NodeRequest, res: NodeResponse) => void {
+  return (req, res) => {
+    try {
+      if (loopbackNamesOnly) refuseForeignHost(req);
+      if (req.method === "POST") refuseCrossSite(req);
+    } catch (error) {
+      sendError(res, error, () => {});
+      return;
+    }
+    handler(req, res);
+  };
 }

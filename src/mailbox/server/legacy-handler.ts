@@ -1,14 +1,13 @@
 /**
  * The request handler of the AgentMailbox routes: the route table, then for
- * each request the path match, the browser guards of state-changing routes,
- * authentication, the handler, and the error answer from the one mapping in
- * `http-status.ts`. Unknown routes are 404.
+ * each request the path match, authentication, the handler, and the error
+ * answer from the one mapping in `http-status.ts`. Unknown routes are 404.
+ * (The browser guards run before, for the typed service too: `cross-site.ts`.)
  *
  * @module
  */
 import { Code } from "@connectrpc/connect";
 import { AgentwireError } from "../../client/errors.js";
-import { refuseCrossSite, refuseForeignHost } from "./cross-site.js";
 import { unexpectedLogger } from "./hide-internals.js";
 import { type NodeRequest, type NodeResponse, sendError } from "./http-status.js";
 import {
@@ -80,8 +79,6 @@ export function createLegacyHandler(
         `no route ${req.method ?? "?"} ${url.pathname}`,
         Code.NotFound,
       );
-    if (parts.auth.mode === "open") refuseForeignHost(req);
-    if (found.route.method === "POST") refuseCrossSite(req);
     const caller = found.route.open
       ? ({ kind: "claimed" } as const)
       : await parts.auth.authenticate(req.headers.authorization);

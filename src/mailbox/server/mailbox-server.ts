@@ -11,7 +11,7 @@ import { Code } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AgentwireError, abortedError } from "../../client/errors.js";
 import type { MailboxCore } from "../core/mailbox-types.js";
-import { createStreamLimiter } from "./delivery-feed.js";
+import { withBrowserGuards } from "./cross-site.js";
 import { hideInternals, unexpectedLogger } from "./hide-internals.js";
 import { createMailboxAuth } from "./identity.js";
 import { createLegacyHandler } from "./legacy-handler.js";
@@ -24,6 +24,7 @@ import {
   type ResolvedMailboxServerOptions,
   resolveMailboxServerOptions,
 } from "./server-options.js";
+import { createStreamLimiter } from "./stream-limiter.js";
 import { registerMailboxService } from "./typed-service.js";
 
 /** Where a listening mailbox server is reachable. */
@@ -77,7 +78,8 @@ export async function createMailboxServer(
     readMaxBytes: opts.maxBodyBytes,
     shutdownSignal: shutdown.signal,
   });
-  const listener = createOnePortServer(handler, { firstBytesTimeoutMs: opts.firstBytesTimeoutMs });
+  const guarded = withBrowserGuards(handler, opts.auth === "open");
+  const listener = createOnePortServer(guarded, { firstBytesTimeoutMs: opts.firstBytesTimeoutMs });
   let address: MailboxServerAddress | undefined;
   let closing: Promise<void> | undefined;
 

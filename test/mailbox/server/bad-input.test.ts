@@ -139,6 +139,12 @@ describe.each<HttpVersion>(["1.1", "2"])("bad input and limits over HTTP/%s", (v
     const reg = await http.post("/agents/register", { agentId: a }, { origin: "null" });
     expect(reg.status).toBe(403);
     expect((await http.get(`/mailbox/${encodeURIComponent(b)}/unread`)).body.messages).toEqual([]);
+    const typed = await http.post(
+      "/agentwire.mailbox.v1.MailboxService/Send",
+      { sender: a, to: [b] },
+      { origin: "https://evil.example" },
+    );
+    expect(typed.status).toBe(403);
     const own = new URL(mailbox.url).origin;
     const same = await http.post("/messages/send", body, {
       origin: own,
