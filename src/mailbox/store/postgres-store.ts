@@ -22,33 +22,26 @@ import { randomUUID } from "node:crypto";
 import type Pg from "pg";
 import { AgentwireError } from "../../client/errors.js";
 import { unavailable } from "../core/mailbox-errors.js";
-import type {
-  DeliveryRecord,
-  MailboxStore,
-  StoredSummary,
-  ThreadContextRecord,
-  ThreadWithMessages,
-} from "./mailbox-store.js";
+import type { DeliveryRecord, MailboxStore } from "./mailbox-store.js";
 import { importOptional } from "./optional-package.js";
 import { appendInPgTransaction, type SendSession } from "./postgres-append.js";
-import { convertPgError, isConnectionError, isRetryablePgError } from "./postgres-errors.js";
+import { convertPgError } from "./postgres-errors.js";
 import { type PgPushListener, startPgPushListener } from "./postgres-listener.js";
 import {
   type PostgresMailboxStoreOptions,
   redactUrl,
   resolvePostgresMailboxStoreOptions,
 } from "./postgres-options.js";
+import { readMailboxPage, readThreadContexts, threadRows, withMessages } from "./postgres-reads.js";
 import {
   messageColumns,
   messageColumnsM,
-  messagesOfThreads,
   type PgMessageRow,
-  type PgThreadRow,
-  type Queryable,
   toStoredMessage,
   toThreadRecords,
 } from "./postgres-rows.js";
 import { migratePostgres, postgresSchemaVersion } from "./postgres-schema.js";
+import { runTransaction, type TransactionMode } from "./postgres-transaction.js";
 
 export type { PostgresMailboxStoreOptions } from "./postgres-options.js";
 
@@ -57,9 +50,6 @@ export interface PostgresMailboxStore extends MailboxStore {
   /** The push listener's state and its backend process id. */
   listenerStatus(): { state: string; backendPid: number | undefined; reconnects: number };
 }
-
-/** How many times a transaction that hit a serialization failure or a deadlock is run. */
-const maxAttempts = 5;
 
 type PgModule = typeof Pg;
 
@@ -163,78 +153,11 @@ function postgresStore(
     }
   };
 
-  /**
-   * Runs `fn` as one transaction (a snapshot for reads), again after a
-   * serialization failure or deadlock. In `self` mode `fn` sends BEGIN and
-   * COMMIT itself, glued to its first and last statements (the send: two round
-   * trips), and calls `committing()` before the last.
-   */
-  const tx = async <T>(
-    mode: "write" | "read" | "self",
-    fn: (q: SendSession) => Promise<T>,
-  ): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      if (closed) throw closedError();
-      let client: Pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw convertPgError(error);
-      }
-      let broken: unknown;
-      let committing = false;
-      // Checked-out clients have no pool listener: a connection lost between two queries emits here.
-      const onError = (e: unknown) => {
-        broken ??= e;
-      };
-      client.on("error", onError);
-      const c = client;
-      const session: SendSession = {
-        query: c.query.bind(c) as SendSession["query"],
-        escapeLiteral: (v) => c.escapeLiteral(v),
-        committing: () => {
-          committing = true;
-        },
-      };
-      try {
-        if (mode !== "self")
-          await client.query(
-            mode === "read" ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN",
-          );
-        const out = await fn(session);
-        if (mode !== "self") {
-          committing = true;
-          await client.query("COMMIT");
-        }
-        return out;
-      } catch (error) {
-        if (isConnectionError(error)) broken = error;
-        else await client.query("ROLLBACK").catch((e: unknown) => (broken = e));
-        // A statement that failed ran no COMMIT after it: only a lost connection leaves the outcome open.
-        if (!broken && isRetryablePgError(error) && attempt < maxAttempts) continue;
-        throw convertPgError(error, committing && broken ? "commit" : undefined);
-      } finally {
-        client.off("error", onError);
-        client.release(broken instanceof Error ? broken : broken ? true : undefined);
-      }
-    }
-  };
+  const tx = <T>(mode: TransactionMode, fn: (q: SendSession) => Promise<T>): Promise<T> =>
+    runTransaction(pool, () => closed, mode, fn);
 
   const deliveryRows = (rows: (PgMessageRow & { seq: bigint })[]): DeliveryRecord[] =>
     rows.map((r) => ({ seq: r.seq, message: toStoredMessage(r) }));
-
-  const threadRows = async (q: Queryable, ids: readonly string[]) =>
-    (await q.query<PgThreadRow>("SELECT * FROM mailbox_threads WHERE id = ANY($1::text[])", [ids]))
-      .rows;
-
-  const withMessages = async (q: Queryable, rows: PgThreadRow[]): Promise<ThreadWithMessages[]> => {
-    const records = await toThreadRecords(q, rows);
-    const messages = await messagesOfThreads(
-      q,
-      rows.map((r) => r.id),
-    );
-    return records.map((t) => ({ ...t, messages: messages.get(t.id) ?? [] }));
-  };
 
   const limitOf = (limit: number) => (limit > 0 ? limit : null);
 
@@ -311,67 +234,7 @@ function postgresStore(
     threadWithMessages: (threadId) =>
       tx("read", async (q) => (await withMessages(q, await threadRows(q, [threadId])))[0]),
     threadContexts: (threadIds, recent, olderLimit) =>
-      tx("read", async (q) => {
-        const out = new Map<string, ThreadContextRecord>();
-        const ids = [...new Set(threadIds)];
-        const rows = await threadRows(q, ids);
-        if (rows.length === 0) return out;
-        const threads = await toThreadRecords(q, rows);
-        const firstRecent = threads.map((t) => Math.max(0, t.messageCount - recent));
-        const tids = threads.map((t) => t.id);
-        const recentRows = await q.query<PgMessageRow>(
-          `SELECT ${messageColumnsM} FROM unnest($1::text[], $2::int[]) AS v(t, f)
-           JOIN mailbox_messages m ON m.thread_id = v.t AND m.n > v.f ORDER BY m.thread_id, m.n`,
-          [tids, firstRecent],
-        );
-        const olderRows =
-          olderLimit > 0
-            ? await q.query<PgMessageRow>(
-                `SELECT o.* FROM unnest($1::text[], $2::int[]) AS v(t, f), LATERAL (
-                   SELECT ${messageColumns} FROM mailbox_messages
-                   WHERE thread_id = v.t AND n <= v.f ORDER BY n DESC LIMIT $3) o
-                 ORDER BY o.thread_id, o.n DESC`,
-                [tids, firstRecent, olderLimit],
-              )
-            : { rows: [] };
-        const summaries = await q.query<{
-          thread_id: string;
-          covers_count: number;
-          summary: string;
-        }>(
-          "SELECT thread_id, covers_count, summary FROM mailbox_summaries WHERE thread_id = ANY($1::text[])",
-          [tids],
-        );
-        const group = (list: PgMessageRow[]) => {
-          const g = new Map<string, PgMessageRow[]>();
-          for (const r of list) {
-            const l = g.get(r.thread_id) ?? [];
-            if (l.length === 0) g.set(r.thread_id, l);
-            l.push(r);
-          }
-          return g;
-        };
-        const recentBy = group(recentRows.rows);
-        const olderBy = group(olderRows.rows);
-        const summaryBy = new Map<string, StoredSummary>(
-          summaries.rows.map((s) => [
-            s.thread_id,
-            { coversCount: s.covers_count, summary: JSON.parse(s.summary) },
-          ]),
-        );
-        const byId = new Map(threads.map((t) => [t.id, t]));
-        for (const id of ids) {
-          const thread = byId.get(id);
-          if (!thread) continue;
-          out.set(id, {
-            thread,
-            recent: (recentBy.get(id) ?? []).map(toStoredMessage),
-            olderNewestFirst: (olderBy.get(id) ?? []).map(toStoredMessage),
-            summary: summaryBy.get(id),
-          });
-        }
-        return out;
-      }),
+      tx("read", (q) => readThreadContexts(q, threadIds, recent, olderLimit)),
     messageCounts: async (threadIds) =>
       new Map(
         (
@@ -398,23 +261,7 @@ function postgresStore(
       );
     },
     mailboxPage: (agentId, limit, offset) =>
-      tx("read", async (q) => {
-        const rows = await q.query<PgThreadRow>(
-          `SELECT t.* FROM mailbox_members p JOIN mailbox_threads t ON t.id = p.thread_id
-           WHERE p.agent_id = $1 ORDER BY t.last_order DESC LIMIT $2 OFFSET $3`,
-          [agentId, limit, offset],
-        );
-        const counts = await q.query<{ unread: number; total: number }>(
-          `SELECT coalesce(sum(unread), 0)::int AS unread, count(*)::int AS total
-           FROM mailbox_members WHERE agent_id = $1`,
-          [agentId],
-        );
-        return {
-          threads: await withMessages(q, rows.rows),
-          unreadCount: counts.rows[0]?.unread ?? 0,
-          total: counts.rows[0]?.total ?? 0,
-        };
-      }),
+      tx("read", (q) => readMailboxPage(q, agentId, limit, offset)),
     setTokenHash: (agentId, tokenHash) =>
       tx("write", async (q) => {
         const now = Date.now();
