@@ -11,3 +11,11 @@ it("the README shows stream-agent.test.ts as it is", () => {
   expect(readme).toContain(`\`\`\`ts\n${example}\`\`\``);
   expect(example.trimEnd().split("\n").length).toBeLessThan(30);
 });
+
+it("the README shows the mailbox examples as they are", () => {
+  const readme = readFileSync(join(projectRoot, "README.md"), "utf8");
+  for (const file of ["mailbox-example.test.ts", "mailbox-typed.test.ts"]) {
+    const example = readFileSync(join(projectRoot, "test/readme", file), "utf8");
+    expect(readme).toContain(`\`\`\`ts\n${example}\`\`\``);
+  }
+});

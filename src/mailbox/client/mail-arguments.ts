@@ -38,3 +38,13 @@ export function required<T>(value: T | undefined, what: string, field: string): 
   if (value === undefined) throw malformedAnswer(`${what}: the server answered no ${field}`);
   return value;
 }
+
+/** Recipients given by the caller: one agent id or an array of them. */
+export function recipients(what: string, name: string, value: string | string[]): string[] {
+  const list = typeof value === "string" ? [value] : value;
+  assertArgument(
+    Array.isArray(list) && list.every((r) => typeof r === "string"),
+    `${what}: ${name} must be an agent id or an array of agent ids`,
+  );
+  return list;
+}

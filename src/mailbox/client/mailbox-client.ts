@@ -2,7 +2,7 @@ import { createClient } from "@connectrpc/connect";
 import { MailboxService } from "../../../gen/agentwire/mailbox/v1/service_pb.js";
 import { assertArgument } from "../../client/errors.js";
 import { runCall } from "./call-runner.js";
-import { count, id, required, toSeq } from "./mail-arguments.js";
+import { count, id, recipients, required, toSeq } from "./mail-arguments.js";
 import type {
   JsonObject,
   JsonValue,
@@ -35,6 +35,7 @@ import {
   ProtoConverter,
   participant,
   sendReceipt,
+  snapshotToProto,
 } from "./proto-convert.js";
 
 /** What `register` answers. */
@@ -160,31 +161,25 @@ export function createMailbox<P extends JsonValue = JsonValue, S extends JsonObj
         if (res.token !== "") out.token = res.token;
         return out;
       }),
-    send(to, payload, opts) {
-      const recipients = typeof to === "string" ? [to] : to;
-      assertArgument(
-        Array.isArray(recipients) && recipients.every((r) => typeof r === "string"),
-        "send: to must be an agent id or an array of agent ids",
-      );
-      return write("send", opts, async (signal) =>
+    send: (to, payload, opts) =>
+      write("send", opts, async (signal) =>
         sendReceipt(
           await rpc.send(
             {
               sender: agentId,
-              to: recipients,
-              cc: opts?.cc ?? [],
-              bcc: opts?.bcc ?? [],
+              to: recipients("send", "to", to),
+              cc: recipients("send", "cc", opts?.cc ?? []),
+              bcc: recipients("send", "bcc", opts?.bcc ?? []),
               threadId: opts?.threadId ?? "",
               replyTo: opts?.replyTo ?? "",
-              payload: jsonToValue(payload),
-              contextSnapshot: opts?.contextSnapshot,
+              payload: jsonToValue("send", payload),
+              contextSnapshot: snapshotToProto("send", opts?.contextSnapshot),
               handoff: handoffToProto(opts?.handoff),
             },
             { signal },
           ),
         ),
-      );
-    },
+      ),
     replyAll: (threadId, payload, opts) =>
       write("replyAll", opts, async (signal) =>
         sendReceipt(
@@ -192,8 +187,8 @@ export function createMailbox<P extends JsonValue = JsonValue, S extends JsonObj
             {
               sender: agentId,
               threadId: id("replyAll", "threadId", threadId),
-              payload: jsonToValue(payload),
-              contextSnapshot: opts?.contextSnapshot,
+              payload: jsonToValue("replyAll", payload),
+              contextSnapshot: snapshotToProto("replyAll", opts?.contextSnapshot),
               handoff: handoffToProto(opts?.handoff),
             },
             { signal },

@@ -137,9 +137,41 @@ export function sendReceipt(r: {
   };
 }
 
-/** A payload as the schema's `google.protobuf.Value`; `undefined` stays unset (stored as null). */
-export function jsonToValue(payload: JsonValue | undefined): Value | undefined {
-  return payload === undefined ? undefined : fromJson(ValueSchema, payload as ProtoJsonValue);
+/**
+ * A payload as the schema's `google.protobuf.Value`; `undefined` stays unset
+ * (stored as null). Anything that is not JSON (a function, a bigint, an
+ * `undefined` inside) is refused with `invalid_argument` naming the field.
+ */
+export function jsonToValue(what: string, payload: JsonValue | undefined): Value | undefined {
+  if (payload === undefined) return undefined;
+  try {
+    return fromJson(ValueSchema, payload as ProtoJsonValue);
+  } catch (e) {
+    throw new AgentwireError(
+      "invalid_argument",
+      `${what}: payload is not a JSON value (${e instanceof Error ? e.message : String(e)})`,
+      Code.InvalidArgument,
+      e,
+    );
+  }
+}
+
+/** A context snapshot, checked to be a JSON object (or absent). */
+export function snapshotToProto<S extends JsonObject>(
+  what: string,
+  snapshot: S | undefined,
+): S | undefined {
+  const ok =
+    snapshot === undefined ||
+    (typeof snapshot === "object" && snapshot !== null && !Array.isArray(snapshot));
+  if (!ok) {
+    throw new AgentwireError(
+      "invalid_argument",
+      `${what}: contextSnapshot must be a JSON object, got ${Array.isArray(snapshot) ? "an array" : String(snapshot)}`,
+      Code.InvalidArgument,
+    );
+  }
+  return snapshot;
 }
 
 /** A `google.protobuf.Value` as JSON; unset (or a Value with no kind) is null. */

@@ -31,6 +31,24 @@ export {
   unavailable,
 } from "./mailbox-errors.js";
 export type * from "./mailbox-types.js";
+export {
+  fromValue,
+  handoffInput,
+  protoContext,
+  protoDelivery,
+  protoMailboxResponse,
+  protoMessage,
+  protoParticipant,
+  protoReplyAllResponse,
+  protoSendResponse,
+  protoSummary,
+  protoThread,
+  protoUnreadResponse,
+  recentOption,
+  replyAllInput,
+  sendInput,
+  toValue,
+} from "./proto-view.js";
 export { toContextFrame } from "./views.js";
 export { createWakeHub, type WakeHub } from "./wake-hub.js";
 export { type WatchEvent, type WatchOptions, watchDeliveries } from "./watch.js";

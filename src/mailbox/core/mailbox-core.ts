@@ -1,18 +1,12 @@
 /**
  * The mailbox core: the one implementation of the mailbox's semantics that the
- * HTTP routes, the typed service and push all call. It validates, decides who
- * receives what and what each reader may see; the store makes each operation
- * one transaction.
+ * HTTP routes, the typed service and push all call. It validates, decides what
+ * each reader may see and builds contexts (sending is in `sending.ts`); the
+ * store makes each operation one transaction.
  *
  * @module
  */
-import { randomUUID } from "node:crypto";
 import { abortedError } from "../../client/errors.js";
-import type {
-  AppendMessageInput,
-  ComposedMessage,
-  ResolvedThread,
-} from "../store/mailbox-store.js";
 import { buildContexts, olderLimitFor } from "./context.js";
 import { createContextCache } from "./context-cache.js";
 import {
@@ -20,54 +14,21 @@ import {
   type ResolvedMailboxCoreOptions,
   resolveMailboxCoreOptions,
 } from "./core-options.js";
-import { buildHandoffPacket } from "./handoff.js";
 import { invalidArgument, notFound, unavailable } from "./mailbox-errors.js";
-import type {
-  HandoffOptions,
-  JsonObject,
-  MailboxCore,
-  MailContext,
-  MailRole,
-  ReplyAllInput,
-  SendInput,
-  SendResult,
-} from "./mailbox-types.js";
+import type { MailboxCore, MailContext, ReplyAllInput, SendInput } from "./mailbox-types.js";
+import { createSending } from "./sending.js";
 import type { StructuredSummaryDeps } from "./summary.js";
 import { hashToken, maxTokenLength, newToken } from "./tokens.js";
 import {
   checkAgentId,
-  checkAgentList,
-  checkHandoff,
   checkId,
-  checkOptionalId,
-  checkPayloadSize,
-  checkRecipientCount,
   checkSeq,
-  checkSnapshot,
   clampLimit,
   clampOffset,
   clampRecent,
-  toJsonText,
 } from "./validation.js";
 import { isMember, messageView, participantsView, threadView } from "./views.js";
 import { createWakeHub } from "./wake-hub.js";
-
-/** The distinct recipients of a message without the sender, to then cc then bcc, with the role each gets. */
-function deliveredTo(from: string, to: string[], cc: string[], bcc: string[]) {
-  const out: { agentId: string; role: MailRole }[] = [];
-  const seen = new Set([from]);
-  const add = (list: string[], role: MailRole) => {
-    for (const a of list) {
-      if (seen.has(a)) continue;
-      seen.add(a);
-      out.push({ agentId: a, role });
-    }
-  };
-  add(to, "to");
-  add(cc, "cc");
-  add(bcc, "bcc");
-  return out;
-}
 
 /** Creates the mailbox core over a store; the store is closed with it. */
 export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
@@ -86,6 +47,7 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
   const cache = createContextCache(opts.contextCacheEntries);
   const hub = createWakeHub();
   const stopFeed = store.onDeliveries?.((ids) => hub.notify(ids));
+  const sending = createSending(store, opts, (ids) => hub.notify(ids));
   let closed = false;
   const pending = new Set<Promise<unknown>>();
 
@@ -103,55 +65,6 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
     const done = () => pending.delete(p);
     p.then(done, done);
     return p;
-  };
-
-  /** Stores a composed message and wakes its recipients' watchers. */
-  const append = async (
-    input: Omit<AppendMessageInput, "timestamp" | "messageId">,
-  ): Promise<SendResult> => {
-    const messageId = randomUUID();
-    const timestamp = Date.now();
-    let composed: ComposedMessage | undefined;
-    const r = await store.appendMessage({
-      ...input,
-      messageId,
-      timestamp,
-      compose: (t) => {
-        composed = input.compose(t);
-        return composed;
-      },
-    });
-    const recipients = composed?.deliveredTo.map((d) => d.agentId) ?? [];
-    hub.notify(recipients);
-    return {
-      messageId,
-      threadId: r.threadId,
-      deliveredTo: recipients,
-      timestamp,
-      deliveries: r.deliveries,
-    };
-  };
-
-  /** The stored snapshot: the given one, or a handoff packet built from the resolved thread. */
-  const snapshotFor = (
-    t: ResolvedThread,
-    snapshot: JsonObject | undefined,
-    snapshotJson: string,
-    handoff: HandoffOptions | undefined,
-    payloadJson: string,
-  ): string => {
-    if (!handoff) return snapshotJson;
-    const packet = buildHandoffPacket({
-      options: handoff,
-      snapshot,
-      latest: t.latest,
-      summary: t.summary?.summary,
-      threadId: t.id,
-      now: Date.now(),
-    });
-    const json = JSON.stringify(packet);
-    checkPayloadSize(payloadJson, json, opts);
-    return json;
   };
 
   /** The contexts of threads the reader has deliveries in: cached ones, then the rest in one store call. */
@@ -188,76 +101,9 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
         return { agentId: id, created: await store.registerAgent(id) };
       }),
 
-    send: (input: SendInput) =>
-      op("send", async () => {
-        const from = checkAgentId("from", input.from, opts);
-        const to = checkAgentList("to", typeof input.to === "string" ? [input.to] : input.to, opts);
-        const cc = checkAgentList("cc", input.cc, opts);
-        const bcc = checkAgentList("bcc", input.bcc, opts);
-        const threadId = checkOptionalId("threadId", input.threadId);
-        const replyTo = checkOptionalId("replyTo", input.replyTo);
-        checkRecipientCount(to.length + cc.length + bcc.length, opts);
-        if (to.length === 0 && (threadId === undefined || cc.length === 0))
-          throw invalidArgument("to: at least one recipient is required");
-        const snapshot = checkSnapshot(input.contextSnapshot);
-        const handoff = checkHandoff(input.handoff);
-        const payloadJson = toJsonText("payload", input.payload, "null");
-        const snapshotJson = toJsonText("contextSnapshot", snapshot, "{}");
-        checkPayloadSize(payloadJson, snapshotJson, opts);
-        const targets = deliveredTo(from, to, cc, bcc);
-        return append({
-          from,
-          threadId,
-          visibleSet:
-            threadId === undefined ? [...new Set([from, ...to, ...cc])].sort() : undefined,
-          replyTo,
-          payloadJson,
-          wantLatest: handoff !== undefined,
-          compose: (t) => {
-            if (threadId !== undefined && !t.senderIsMember)
-              throw notFound(`threadId: thread ${threadId} not found`);
-            return {
-              to,
-              cc,
-              bcc,
-              deliveredTo: targets,
-              snapshotJson: snapshotFor(t, snapshot, snapshotJson, handoff, payloadJson),
-            };
-          },
-        });
-      }),
+    send: (input: SendInput) => op("send", () => sending.send(input)),
 
-    replyAll: (input: ReplyAllInput) =>
-      op("replyAll", async () => {
-        const from = checkAgentId("from", input.from, opts);
-        const threadId = checkId("threadId", input.threadId);
-        const snapshot = checkSnapshot(input.contextSnapshot);
-        const handoff = checkHandoff(input.handoff);
-        const payloadJson = toJsonText("payload", input.payload, "null");
-        const snapshotJson = toJsonText("contextSnapshot", snapshot, "{}");
-        checkPayloadSize(payloadJson, snapshotJson, opts);
-        return append({
-          from,
-          threadId,
-          payloadJson,
-          wantLatest: handoff !== undefined,
-          compose: (t) => {
-            if (!t.senderIsMember) throw notFound(`threadId: thread ${threadId} not found`);
-            const others = t.participants.filter((p) => p !== from);
-            const [first, ...rest] = others;
-            if (first === undefined)
-              throw invalidArgument("threadId: the thread has no other visible participant");
-            checkRecipientCount(others.length, opts);
-            return {
-              to: [first],
-              cc: rest,
-              bcc: [],
-              deliveredTo: deliveredTo(from, [first], rest, []),
-              snapshotJson: snapshotFor(t, snapshot, snapshotJson, handoff, payloadJson),
-            };
-          },
-        });
-      }),
+    replyAll: (input: ReplyAllInput) => op("replyAll", () => sending.replyAll(input)),
 
     unread: (agentId, options = {}) =>
       op(

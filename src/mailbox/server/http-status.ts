@@ -56,6 +56,20 @@ export function sendJson(res: NodeResponse, status: number, body: unknown): void
   res.end(text);
 }
 
+/** Writes a JSON answer given as chunks of UTF-8 (written as they are, not joined). */
+export function sendJsonChunks(res: NodeResponse, status: number, chunks: readonly Buffer[]): void {
+  let length = 0;
+  for (const c of chunks) length += c.length;
+  const out = res as ServerResponse;
+  out.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": length,
+    "cache-control": "no-store",
+  });
+  for (const c of chunks) out.write(c);
+  out.end();
+}
+
 /** Answers an error as `{error}` with its status; unexpected errors are reported to `onUnexpected`. */
 export function sendError(
   res: NodeResponse,

@@ -7,8 +7,9 @@
  */
 import { Code } from "@connectrpc/connect";
 import { AgentwireError } from "../../client/errors.js";
+import { legacyContext, legacyThread, legacyUnreadChunks } from "../core/legacy-view.js";
 import type { SendResult } from "../core/mailbox-types.js";
-import { sendJson } from "./http-status.js";
+import { sendJson, sendJsonChunks } from "./http-status.js";
 import {
   handoffOf,
   optionalIdList,
@@ -20,7 +21,6 @@ import {
   requiredString,
   sequenceOf,
 } from "./json-fields.js";
-import { contextView, threadView, unreadView } from "./legacy-views.js";
 import { registerAgent } from "./register-agent.js";
 import { readJsonObject } from "./request-body.js";
 import type { MailboxServerParts, RouteHandler, RouteRequest } from "./route-context.js";
@@ -109,7 +109,8 @@ export const replyAllRoute: RouteHandler = async (parts, request) => {
 export const unreadRoute: RouteHandler = async (parts, request) => {
   const agentId = parts.auth.actAs(request.caller, request.params.agentId as string, "agentId");
   const frames = await parts.core.unread(agentId, { recent: recentOf(request) });
-  sendJson(request.res, 200, { messages: unreadView(frames) });
+  // Each thread's context is encoded once, however many frames carry it.
+  sendJsonChunks(request.res, 200, legacyUnreadChunks(frames));
 };
 
 /** `POST /mailbox/:agentId/read {threadId, upToSeq?}`: 200 `{ok: true}`, also for an unknown thread. */
@@ -139,7 +140,7 @@ export const mailboxRoute: RouteHandler = async (parts, request) => {
   const offset = queryInt(request.query.get("offset"), 0, 0, Number.MAX_SAFE_INTEGER);
   const page = await parts.core.mailbox(agentId, { limit, offset });
   sendJson(request.res, 200, {
-    threads: page.threads.map(threadView),
+    threads: page.threads.map(legacyThread),
     unreadCount: page.unreadCount,
     total: page.total,
     limit,
@@ -151,7 +152,7 @@ export const mailboxRoute: RouteHandler = async (parts, request) => {
 export const threadRoute: RouteHandler = async (parts, request) => {
   const as = threadReader(parts, request);
   const thread = await parts.core.thread(request.params.threadId as string, as);
-  sendJson(request.res, 200, { thread: threadView(thread) });
+  sendJson(request.res, 200, { thread: legacyThread(thread) });
 };
 
 /** `GET /threads/:threadId/sync?as=AGENT&recent=N`: 200 `{context}`; 404 for a non-participant. */
@@ -160,7 +161,7 @@ export const syncRoute: RouteHandler = async (parts, request) => {
   const context = await parts.core.sync(request.params.threadId as string, as, {
     recent: recentOf(request),
   });
-  sendJson(request.res, 200, { context: contextView(context) });
+  sendJson(request.res, 200, { context: legacyContext(context) });
 };
 
 /** `GET /threads/:threadId/participants?as=AGENT`: 200 `{participants}`; 404 for a non-participant. */

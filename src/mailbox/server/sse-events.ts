@@ -9,13 +9,24 @@
  * @module
  */
 import type { ServerResponse } from "node:http";
+import { legacyContext, legacyMessage } from "../core/legacy-view.js";
 import type { Delivery, MailboxCore } from "../core/mailbox-types.js";
 import { contextsOf, deliveryFeed } from "./delivery-feed.js";
 import type { NodeResponse } from "./http-status.js";
 import { sequenceOf } from "./json-fields.js";
 import { RECENT_DEFAULT } from "./legacy-routes.js";
-import { contextView, pushFrameView } from "./legacy-views.js";
 import type { RouteHandler } from "./route-context.js";
+
+/** A push event's data: the delivery's unread frame (the AgentMailbox ContextFrame) led by its `seq`. */
+function pushFrame(delivery: Delivery, context: unknown): Record<string, unknown> {
+  const {
+    payload,
+    contextSnapshot: _snapshot,
+    timestamp,
+    ...head
+  } = legacyMessage(delivery.message);
+  return { seq: Number(delivery.seq), ...head, timestamp, payload, context };
+}
 
 /** The SSE frames of a page of deliveries, each with its thread's context (read and rendered once per thread). */
 async function pushFrames(
@@ -25,10 +36,8 @@ async function pushFrames(
 ): Promise<Record<string, unknown>[]> {
   const contexts = await contextsOf(core, agentId, deliveries, RECENT_DEFAULT);
   const rendered = new Map<string, Record<string, unknown>>();
-  for (const [threadId, context] of contexts) rendered.set(threadId, contextView(context));
-  return deliveries.map((d) =>
-    pushFrameView(d, rendered.get(d.message.threadId) as Record<string, unknown>),
-  );
+  for (const [threadId, context] of contexts) rendered.set(threadId, legacyContext(context));
+  return deliveries.map((d) => pushFrame(d, rendered.get(d.message.threadId)));
 }
 
 function drained(res: NodeResponse, signal: AbortSignal): Promise<void> {

@@ -177,6 +177,34 @@ describe.each<MailboxProtocol>(["connect", "grpc"])("every method over %s", (pro
     expect(resumed).toEqual([3n]);
   });
 
+  it("handoff options turn the snapshot into a handoff packet", async () => {
+    const from = agent(`h-from-${protocol}@t`);
+    const to = agent(`h-to-${protocol}@t`);
+    await from.send(
+      to.agentId,
+      { kind: "task", text: "go" },
+      {
+        contextSnapshot: { goal: "brief", step: 3, _private: "x" } as Snap,
+        handoff: {
+          goal: "ship it",
+          nextAction: "write",
+          includeFields: ["goal", "step", "_private"],
+        },
+      },
+    );
+    const [d] = await to.unread();
+    expect(d?.message.contextSnapshot).toMatchObject({
+      version: 1,
+      goal: "ship it",
+      nextAction: "write",
+      context: { goal: "brief", step: 3 },
+      decisions: [],
+      openQuestions: [],
+      artifacts: {},
+    });
+    expect(JSON.stringify(d?.message.contextSnapshot)).not.toContain("_private");
+  });
+
   it("refusals are typed: not_found, invalid_argument naming the field, too_large", async () => {
     const a = agent(`a-${protocol}@t`);
     const b = agent(`b-${protocol}@t`);
@@ -193,7 +221,23 @@ describe.each<MailboxProtocol>(["connect", "grpc"])("every method over %s", (pro
     );
     const big = { kind: "x", text: "y".repeat(1024 * 1024 + 1) };
     await refused(a.send(b.agentId, big), "too_large");
-    // Checked before anything is sent, naming the option.
+    // Checked before anything is sent, naming the field or option.
+    const notJson = { kind: "x", text: 1n } as unknown as Task;
+    await refused(
+      a.send(b.agentId, notJson),
+      "invalid_argument",
+      /^send: payload is not a JSON value/,
+    );
+    await refused(
+      a.send(b.agentId, { kind: "x", text: "" }, { contextSnapshot: [] as unknown as Snap }),
+      "invalid_argument",
+      /^send: contextSnapshot must be a JSON object/,
+    );
+    await refused(
+      a.send(7 as unknown as string, { kind: "x", text: "" }),
+      "invalid_argument",
+      /^send: to/,
+    );
     await refused(b.unread({ recent: -1 }), "invalid_argument", /unread: recent/);
     await refused(b.markRead(threadId, { upTo: -1 }), "invalid_argument", /markRead: upTo/);
     expect(() => createMailbox({ agentId: "", baseUrl: server.url })).toThrow(/agentId/);
