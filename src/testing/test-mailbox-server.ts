@@ -6,12 +6,13 @@
  *
  * @module
  */
-import type { ConnectRouter } from "@connectrpc/connect";
-import { createStreamLimiter } from "../mailbox/server/delivery-feed.js";
+import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
+import { hideInternals, unexpectedLogger } from "../mailbox/server/hide-internals.js";
 import { createMailboxAuth } from "../mailbox/server/identity.js";
 import { createMailboxServer, type MailboxServer } from "../mailbox/server/mailbox-server.js";
 import type { MailboxServerParts } from "../mailbox/server/route-context.js";
 import type { MailboxServerOptions } from "../mailbox/server/server-options.js";
+import { createStreamLimiter } from "../mailbox/server/stream-limiter.js";
 import { registerMailboxService } from "../mailbox/server/typed-service.js";
 
 /** A mailbox server and the Connect routes of its typed service (the same code it serves on a port). */
@@ -20,6 +21,8 @@ export interface TestMailboxServer {
   readonly server: MailboxServer;
   /** The typed service's routes over the server's core, for `createRouterTransport`. */
   readonly routes: (router: ConnectRouter) => void;
+  /** The router options the server uses (its interceptors: unexpected errors hide internals). */
+  readonly routerOptions: ConnectRouterOptions;
   /** Ends the in-memory push streams, then closes the server. */
   close(): Promise<void>;
 }
@@ -41,6 +44,7 @@ export async function createTestMailboxServer(
   return {
     server,
     routes: (router) => registerMailboxService(router, parts),
+    routerOptions: { interceptors: [hideInternals(unexpectedLogger(o.onLog))] },
     async close() {
       shutdown.abort();
       await server.close();

@@ -106,7 +106,7 @@ export async function createTestMailbox(options: TestMailboxOptions = {}): Promi
   });
   const server = served.server;
   const url = listen === undefined ? undefined : (await server.listen()).url;
-  const transport = createRouterTransport(served.routes);
+  const transport = createRouterTransport(served.routes, { router: served.routerOptions });
   const clients = new Set<Mailbox<never, never>>();
   const waits = new Set<(error: Error) => void>();
   let closed = false;

@@ -11,7 +11,6 @@ import { Code } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AgentwireError, abortedError } from "../../client/errors.js";
 import type { MailboxCore } from "../core/mailbox-types.js";
-import { createStreamLimiter } from "./delivery-feed.js";
 import { hideInternals, unexpectedLogger } from "./hide-internals.js";
 import { createMailboxAuth } from "./identity.js";
 import { createLegacyHandler } from "./legacy-handler.js";
@@ -24,6 +23,7 @@ import {
   type ResolvedMailboxServerOptions,
   resolveMailboxServerOptions,
 } from "./server-options.js";
+import { createStreamLimiter } from "./stream-limiter.js";
 import { registerMailboxService } from "./typed-service.js";
 
 /** Where a listening mailbox server is reachable. */

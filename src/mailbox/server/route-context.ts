@@ -5,10 +5,10 @@
  * @module
  */
 import type { MailboxCore } from "../core/mailbox-types.js";
-import type { StreamLimiter } from "./delivery-feed.js";
 import type { NodeRequest, NodeResponse } from "./http-status.js";
 import type { MailboxAuth, MailboxCaller } from "./identity.js";
 import type { ResolvedMailboxServerOptions } from "./server-options.js";
+import type { StreamLimiter } from "./stream-limiter.js";
 
 /** The parts of a mailbox server the routes and the typed service share. */
 export interface MailboxServerParts {

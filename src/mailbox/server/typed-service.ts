@@ -9,18 +9,23 @@
  */
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { MailboxService } from "../../../gen/agentwire/mailbox/v1/service_pb.js";
-import type { MailContext } from "../core/mailbox-types.js";
-import { contextsOf, deliveryFeed } from "./delivery-feed.js";
-import type { MailboxCaller } from "./identity.js";
 import {
-  handoffInput,
-  jsonOf,
   protoContext,
   protoDelivery,
+  protoMailboxResponse,
   protoMessage,
   protoParticipant,
+  protoReplyAllResponse,
+  protoSendResponse,
   protoThread,
-} from "./proto-views.js";
+  protoUnreadResponse,
+  recentOption,
+  replyAllInput,
+  sendInput,
+} from "../core/proto-view.js";
+import { contextOf, deliveryFeed } from "./delivery-feed.js";
+import type { MailboxCaller } from "./identity.js";
+import { RECENT_DEFAULT } from "./legacy-routes.js";
 import { registerAgent } from "./register-agent.js";
 import type { MailboxServerParts } from "./route-context.js";
 
@@ -41,20 +46,6 @@ async function actor(
   return parts.auth.actAs(caller, name, field);
 }
 
-function optional(value: string): string | undefined {
-  return value === "" ? undefined : value;
-}
-
-function sendAnswer(r: Awaited<ReturnType<MailboxServerParts["core"]["send"]>>) {
-  return {
-    messageId: r.messageId,
-    threadId: r.threadId,
-    deliveredTo: r.deliveredTo,
-    timestampMs: BigInt(r.timestamp),
-    deliveries: r.deliveries.map((d) => ({ agentId: d.agentId, seq: d.seq })),
-  };
-}
-
 /** Registers the typed service on a Connect router. */
 export function registerMailboxService(router: ConnectRouter, parts: MailboxServerParts): void {
   const { core } = parts;
@@ -66,74 +57,34 @@ export function registerMailboxService(router: ConnectRouter, parts: MailboxServ
     },
     async send(req, ctx) {
       const from = await actor(parts, ctx, req.sender, "sender");
-      const handoff = handoffInput(req.handoff);
-      const threadId = optional(req.threadId);
-      const replyTo = optional(req.replyTo);
-      const result = await core.send({
-        from,
-        to: req.to,
-        cc: req.cc,
-        bcc: req.bcc,
-        payload: jsonOf(req.payload),
-        ...(threadId !== undefined && { threadId }),
-        ...(replyTo !== undefined && { replyTo }),
-        ...(req.contextSnapshot !== undefined && { contextSnapshot: req.contextSnapshot }),
-        ...(handoff !== undefined && { handoff }),
-      });
-      return sendAnswer(result);
+      return protoSendResponse(await core.send(sendInput(req, from)));
     },
     async replyAll(req, ctx) {
       const from = await actor(parts, ctx, req.sender, "sender");
-      const handoff = handoffInput(req.handoff);
-      const result = await core.replyAll({
-        from,
-        threadId: req.threadId,
-        payload: jsonOf(req.payload),
-        ...(req.contextSnapshot !== undefined && { contextSnapshot: req.contextSnapshot }),
-        ...(handoff !== undefined && { handoff }),
-      });
-      return sendAnswer(result);
+      return protoReplyAllResponse(await core.replyAll(replyAllInput(req, from)));
     },
     async unread(req, ctx) {
       const agentId = await actor(parts, ctx, req.agentId, "agent_id");
+      const recent = recentOption(req.recent);
       const frames = await core.unread(agentId, {
-        ...(req.recent !== 0 && { recent: req.recent }),
+        ...(recent !== undefined && { recent }),
         ...(req.afterSeq !== 0n && { afterSeq: req.afterSeq }),
         ...(req.limit !== 0 && { limit: req.limit }),
       });
-      const contexts: Record<string, ReturnType<typeof protoContext>> = {};
-      const seen = new Map<string, MailContext>();
-      for (const f of frames) {
-        if (seen.get(f.message.threadId) === f.context) continue;
-        seen.set(f.message.threadId, f.context);
-        contexts[f.message.threadId] = protoContext(f.context);
-      }
-      return {
-        deliveries: frames.map((f) => protoDelivery(f)),
-        contexts,
-      };
+      return protoUnreadResponse(frames);
     },
     async markRead(req, ctx) {
       const agentId = await actor(parts, ctx, req.agentId, "agent_id");
-      const result = await core.markRead(
-        agentId,
-        req.threadId,
-        req.upToSeq === undefined ? {} : { upToSeq: req.upToSeq },
-      );
-      return { upToSeq: result.upToSeq };
+      const options = req.upToSeq === undefined ? {} : { upToSeq: req.upToSeq };
+      return { upToSeq: (await core.markRead(agentId, req.threadId, options)).upToSeq };
     },
     async listMailbox(req, ctx) {
       const agentId = await actor(parts, ctx, req.agentId, "agent_id");
-      const limit = req.limit === 0 ? 100 : Math.min(Math.max(req.limit, 1), 1000);
-      const offset = Math.max(req.offset, 0);
-      const page = await core.mailbox(agentId, { limit, offset });
-      return {
-        threads: page.threads.map(protoThread),
-        unreadCount: page.unreadCount,
-        total: page.total,
-        limit,
-        offset,
-      };
+      const page = await core.mailbox(agentId, {
+        ...(req.limit !== 0 && { limit: req.limit }),
+        offset: req.offset,
+      });
+      return protoMailboxResponse(page);
     },
     async getThread(req, ctx) {
       const agentId = await actor(parts, ctx, req.agentId, "agent_id");
@@ -141,9 +92,12 @@ export function registerMailboxService(router: ConnectRouter, parts: MailboxServ
     },
     async syncThread(req, ctx) {
       const agentId = await actor(parts, ctx, req.agentId, "agent_id");
-      const context = await core.sync(req.threadId, agentId, {
-        ...(req.recent !== 0 && { recent: req.recent }),
-      });
+      const recent = recentOption(req.recent);
+      const context = await core.sync(
+        req.threadId,
+        agentId,
+        recent === undefined ? {} : { recent },
+      );
       return { context: protoContext(context) };
     },
     async listParticipants(req, ctx) {
@@ -155,44 +109,22 @@ export function registerMailboxService(router: ConnectRouter, parts: MailboxServ
       const agentId = await actor(parts, ctx, req.agentId, "agent_id");
       const release = parts.streams.acquire(agentId);
       try {
-        const signal = AbortSignal.any([ctx.signal, parts.shutdown]);
-        const recent = req.recent === 0 ? 10 : req.recent;
-        for await (const item of deliveryFeed({
-          core,
-          agentId,
-          afterSeq: req.afterSeq,
-          pageSize: parts.options.streamPageSize,
-          heartbeatMs: parts.options.sseHeartbeatMs,
-          signal,
-        })) {
-          if (item.kind === "heartbeat") {
-            const latestSeq = await core.latestSeq(agentId);
-            yield {
-              event: {
-                case: "heartbeat",
-                value: { latestSeq, timeMs: BigInt(Date.now()) },
-              },
+        const recent = recentOption(req.recent) ?? RECENT_DEFAULT;
+        for await (const event of deliveryFeed(parts, agentId, req.afterSeq, ctx.signal)) {
+          if (event.kind === "heartbeat") {
+            const value = { latestSeq: event.latestSeq, timeMs: BigInt(event.timeMs) };
+            yield { event: { case: "heartbeat", value } };
+          } else if (!req.includeContext) {
+            yield { event: { case: "delivery", value: protoDelivery(event.delivery) } };
+          } else {
+            const { delivery } = event;
+            const context = await contextOf(core, agentId, delivery, recent);
+            const value = {
+              seq: delivery.seq,
+              message: protoMessage(delivery.message),
+              context: protoContext(context),
             };
-            continue;
-          }
-          if (!req.includeContext) {
-            for (const d of item.deliveries)
-              yield { event: { case: "delivery", value: protoDelivery(d) } };
-            continue;
-          }
-          const contexts = await contextsOf(core, agentId, item.deliveries, recent);
-          for (const d of item.deliveries) {
-            const context = contexts.get(d.message.threadId) as MailContext;
-            yield {
-              event: {
-                case: "frame",
-                value: {
-                  seq: d.seq,
-                  message: protoMessage(d.message),
-                  context: protoContext(context),
-                },
-              },
-            };
+            yield { event: { case: "frame", value } };
           }
         }
       } finally {

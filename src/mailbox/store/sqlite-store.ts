@@ -21,11 +21,8 @@
  * @module
  */
 import type BetterSqlite3 from "better-sqlite3";
-import { AgentwireError } from "../../client/errors.js";
 import { invalidArgument, unavailable } from "../core/mailbox-errors.js";
 import type {
-  AppendMessageInput,
-  AppendMessageResult,
   DeliveryRecord,
   MailboxStore,
   StoredMessage,
@@ -35,7 +32,8 @@ import type {
   ThreadWithMessages,
 } from "./mailbox-store.js";
 import { importOptional } from "./optional-package.js";
-import { appendInTransaction } from "./sqlite-append.js";
+import { convertSqliteError } from "./sqlite-errors.js";
+import { createGroupCommit } from "./sqlite-group-commit.js";
 import { migrateSqlite, sqliteSchemaVersion, sqliteVersionOf } from "./sqlite-schema.js";
 import {
   type MessageRow,
@@ -81,19 +79,6 @@ export function resolveSqliteMailboxStoreOptions(
   return { path, synchronous, busyTimeoutMs, messageCacheEntries };
 }
 
-const unavailableCodes = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|NOMEM|PROTOCOL)/;
-
-/** Converts what SQLite throws: store trouble becomes `unavailable`; our own errors pass. */
-function convert(error: unknown): unknown {
-  if (error instanceof AgentwireError) return error;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && unavailableCodes.test(code))
-    return unavailable(`the mailbox store cannot take the operation now (${code})`, error);
-  if (error instanceof TypeError && /database connection is not open/.test(error.message))
-    return unavailable("the mailbox store is closed", error);
-  return error;
-}
-
 /** Opens (creating and migrating as needed) a SQLite mailbox store. */
 export async function createSqliteMailboxStore(
   options: SqliteMailboxStoreOptions,
@@ -121,7 +106,7 @@ export async function createSqliteMailboxStore(
       );
   } catch (error) {
     db.close();
-    throw convert(error);
+    throw convertSqliteError(error);
   }
   return sqliteStore(db, prepareStatements(db), opts.messageCacheEntries);
 }
@@ -137,58 +122,11 @@ function sqliteStore(
       const t = db.transaction(fn);
       return Promise.resolve(write ? t.immediate() : t.deferred());
     } catch (error) {
-      return Promise.reject(convert(error));
+      return Promise.reject(convertSqliteError(error));
     }
   };
-  // Group commit: sends that arrive in the same event-loop turn share one
-  // transaction (one WAL commit), each inside its own savepoint, so a failing
-  // send rolls back alone; every send is answered only after the commit.
-  const knownAgents = new Set<string>();
-  const single = db.transaction((input: AppendMessageInput, registered: string[]) =>
-    appendInTransaction(s, input, knownAgents, registered),
-  );
-  type Queued = {
-    input: AppendMessageInput;
-    resolve: (r: AppendMessageResult) => void;
-    reject: (e: unknown) => void;
-  };
-  const group = db.transaction((batch: Queued[], registered: string[]) =>
-    batch.map((q) => {
-      const mine: string[] = [];
-      try {
-        const value = single(q.input, mine);
-        registered.push(...mine);
-        return { ok: true as const, value };
-      } catch (error) {
-        return { ok: false as const, error };
-      }
-    }),
-  );
-  let queue: Queued[] = [];
-  const flush = () => {
-    const batch = queue;
-    queue = [];
-    let results: ReturnType<typeof group>;
-    const registered: string[] = [];
-    try {
-      results = group.immediate(batch, registered);
-    } catch (error) {
-      for (const q of batch) q.reject(convert(error));
-      return;
-    }
-    for (const a of registered) knownAgents.add(a);
-    batch.forEach((q, i) => {
-      const r = results[i]!;
-      if (r.ok) q.resolve(r.value);
-      else q.reject(convert(r.error));
-    });
-  };
-  const appendMessage = (input: AppendMessageInput) =>
-    new Promise<AppendMessageResult>((resolve, reject) => {
-      if (!db.open) return reject(unavailable("the mailbox store is closed"));
-      queue.push({ input, resolve, reject });
-      if (queue.length === 1) setImmediate(flush);
-    });
+  const groupCommit = createGroupCommit(db, s);
+  const appendMessage = groupCommit.append;
 
   // Messages never change: parsed ones are kept (the oldest dropped first) so
   // that unread and Watch read only (seq, rowid) pairs for what was seen before.
@@ -317,11 +255,11 @@ function sqliteStore(
         db.prepare("SELECT 1").get();
         return { ok: true };
       } catch (error) {
-        return { ok: false, detail: String((convert(error) as Error).message) };
+        return { ok: false, detail: String((convertSqliteError(error) as Error).message) };
       }
     },
     close: async () => {
-      if (queue.length > 0) await new Promise<void>((r) => setImmediate(r));
+      await groupCommit.drained();
       if (db.open) db.close();
     },
   };

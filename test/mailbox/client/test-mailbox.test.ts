@@ -53,14 +53,14 @@ describe("createTestMailbox", () => {
   });
 
   it("a wait that times out says what it waited for; close fails pending waits", async () => {
-    const mb = await createTestMailbox({ timeoutMs: 50 });
+    const mb = await createTestMailbox({ timeoutMs: 400 });
     try {
       await mb.agent("a@t").send("b@t", { hello: 1 });
       const timedOut = await mb.waitForDelivery("b@t", { from: "c@t" }).catch((e: unknown) => e);
       expect(timedOut).toBeInstanceOf(FakeSidecarError);
       expect((timedOut as FakeSidecarError).reason).toBe("timeout");
       expect((timedOut as FakeSidecarError).message).toBe(
-        "timed out after 50 ms waiting for a delivery to b@t from c@t; 1 other delivery(ies) to b@t seen",
+        "timed out after 400 ms waiting for a delivery to b@t from c@t; 1 other delivery(ies) to b@t seen",
       );
       const named = await mb
         .waitForDelivery("b@t", { from: "c@t" }, { what: "c's answer", timeoutMs: 20 })

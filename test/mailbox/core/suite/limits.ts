@@ -148,6 +148,39 @@ export function limitsSuite(backend: StoreBackend): void {
     });
   });
 
+  describe("concurrent sends", () => {
+    it("a send failing among concurrent ones changes nothing; the others commit", async () => {
+      const { core } = await open({ maxPayloadBytes: 600 });
+      const { threadId } = await core.send({ from: "a", to: ["b"] });
+      const results = await Promise.allSettled([
+        core.send({ from: "a", to: ["b"], payload: 1 }),
+        core.send({ from: "a", to: ["new1"], threadId: "missing" }),
+        core.send({
+          from: "a",
+          to: ["new2"],
+          threadId,
+          payload: "p".repeat(300),
+          contextSnapshot: { note: "n".repeat(250) },
+          handoff: {},
+        }),
+        core.send({ from: "c", to: ["b"], payload: 2 }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual([
+        "fulfilled",
+        "rejected",
+        "rejected",
+        "fulfilled",
+      ]);
+      expect((await core.unread("b")).map((f) => [f.seq, f.message.payload])).toEqual([
+        [1n, null],
+        [2n, 1],
+        [3n, 2],
+      ]);
+      expect((await core.thread(threadId, "a")).participants).toEqual(["a", "b"]);
+      for (const a of ["new1", "new2"]) expect((await core.register(a)).created).toBe(true);
+    });
+  });
+
   describe("tokens", () => {
     it("issues a token once, finds its agent, replaces it with the next", async () => {
       const { core } = await open();

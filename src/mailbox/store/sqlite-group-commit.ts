@@ -1,0 +1,79 @@
+/**
+ * Group commit for the SQLite store: sends that arrive in the same event-loop
+ * turn share one transaction (one WAL commit), each inside its own savepoint
+ * so that a failing send rolls back alone; every send is answered only after
+ * the commit. Agents registered by committed sends are remembered, so later
+ * sends skip their inserts (agents are never deleted).
+ *
+ * @module
+ */
+import type BetterSqlite3 from "better-sqlite3";
+import { unavailable } from "../core/mailbox-errors.js";
+import type { AppendMessageInput, AppendMessageResult } from "./mailbox-store.js";
+import { appendInTransaction } from "./sqlite-append.js";
+import { convertSqliteError } from "./sqlite-errors.js";
+import type { Statements } from "./sqlite-statements.js";
+
+/** Appends through group commit. */
+export interface GroupCommit {
+  /** Queues a send for the next commit and resolves once it committed. */
+  append(input: AppendMessageInput): Promise<AppendMessageResult>;
+  /** Resolves once the sends queued so far are committed (or failed). */
+  drained(): Promise<void>;
+}
+
+/** Creates the group commit of one connection. */
+export function createGroupCommit(db: BetterSqlite3.Database, s: Statements): GroupCommit {
+  const knownAgents = new Set<string>();
+  const single = db.transaction((input: AppendMessageInput, registered: string[]) =>
+    appendInTransaction(s, input, knownAgents, registered),
+  );
+  type Queued = {
+    input: AppendMessageInput;
+    resolve: (r: AppendMessageResult) => void;
+    reject: (e: unknown) => void;
+  };
+  const group = db.transaction((batch: Queued[], registered: string[]) =>
+    batch.map((q) => {
+      const mine: string[] = [];
+      try {
+        const value = single(q.input, mine);
+        registered.push(...mine);
+        return { ok: true as const, value };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    }),
+  );
+  let queue: Queued[] = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    let results: ReturnType<typeof group>;
+    const registered: string[] = [];
+    try {
+      results = group.immediate(batch, registered);
+    } catch (error) {
+      for (const q of batch) q.reject(convertSqliteError(error));
+      return;
+    }
+    for (const a of registered) knownAgents.add(a);
+    batch.forEach((q, i) => {
+      const r = results[i]!;
+      if (r.ok) q.resolve(r.value);
+      else q.reject(convertSqliteError(r.error));
+    });
+  };
+  const appendMessage = (input: AppendMessageInput) =>
+    new Promise<AppendMessageResult>((resolve, reject) => {
+      if (!db.open) return reject(unavailable("the mailbox store is closed"));
+      queue.push({ input, resolve, reject });
+      if (queue.length === 1) setImmediate(flush);
+    });
+
+  return {
+    append: appendMessage,
+    drained: () =>
+      queue.length === 0 ? Promise.resolve() : new Promise<void>((r) => setImmediate(r)),
+  };
+}
