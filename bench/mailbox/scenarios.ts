@@ -67,7 +67,9 @@ async function withStacks<T>(ctx: MailboxContext, body: (s: Stacks) => Promise<T
   try {
     for (const impl of ctx.impls) {
       const nodeFlags =
-        ctx.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}`];
+        ctx.profileDir === undefined
+          ? []
+          : ["--cpu-prof", `--cpu-prof-dir=${ctx.profileDir}/${impl}`];
       const postgresUrl = impl === "agentwire-pg" ? await ctx.postgres?.freshDatabase() : undefined;
       const server = await startServer(impl, {
         nodeFlags,
