@@ -1,6 +1,6 @@
 /**
  * The frames a sidecar sends an agent for what a user did: a user message
- * (`incoming_message`) and a voice message (audio config, numbered chunks
+ * (`incoming_message`), feedback, and a voice message (audio config, numbered chunks
  * ending with `done`, then the "[audio]" placeholder message with the same
  * id, the order a deployed web sidecar uses, spec item 5).
  *
@@ -18,6 +18,7 @@ import {
   MessageSchema,
   PlatformContext_EventKind,
   PlatformContextSchema,
+  PlatformFeedbackSchema,
   UserSchema,
 } from "../schema/index.js";
 
@@ -61,6 +62,25 @@ export function incomingMessageFrame(message: Message): AgentResponse {
     conversationId: message.conversationId,
     responseId: message.id,
     payload: { case: "incomingMessage", value: message },
+  });
+}
+
+/**
+ * The `feedback` frame of a user's feedback (a STOP, a reaction, a form
+ * answer): the fields given, with a timestamp and the user filled in where
+ * missing; the frame carries the feedback's conversation and response ids.
+ */
+export function feedbackFrame(
+  init: MessageInitShape<typeof PlatformFeedbackSchema>,
+  defaults: UserFrameDefaults,
+): AgentResponse {
+  const value = clone(PlatformFeedbackSchema, create(PlatformFeedbackSchema, init));
+  value.timestamp ??= timestampNow();
+  value.user ??= create(UserSchema, defaults.user);
+  return create(AgentResponseSchema, {
+    conversationId: value.conversationId,
+    responseId: value.responseId,
+    payload: { case: "feedback", value },
   });
 }
 

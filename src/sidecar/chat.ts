@@ -6,20 +6,22 @@
  * @module
  */
 import { randomUUID } from "node:crypto";
-import { create, type MessageInitShape } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   type AgentResponse,
-  AgentResponseSchema,
   type Attachment,
   ContentChunk_ChunkType,
-  PlatformFeedbackSchema,
+  type PlatformFeedbackSchema,
   type RenderableAction,
   StreamControl_Action,
-  UserSchema,
 } from "../schema/index.js";
 import type { AgentLink } from "../sidecar-core/agent-link.js";
-import { ANONYMOUS_USER, incomingMessageFrame, userMessage } from "../sidecar-core/user-frames.js";
+import {
+  ANONYMOUS_USER,
+  feedbackFrame,
+  incomingMessageFrame,
+  userMessage,
+} from "../sidecar-core/user-frames.js";
 import {
   type Conversation,
   type ConversationStore,
@@ -95,22 +97,12 @@ export interface ChatParts {
 
 /** Creates the {@link Chat} core. */
 export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): Chat {
-  const user = () => create(UserSchema, ANONYMOUS_USER);
-
   function feedback(conversation: Conversation, init: FeedbackInit) {
     const responseId = init.responseId ?? conversation.turn?.responseId ?? conversation.replyId;
-    const value = create(PlatformFeedbackSchema, {
-      ...init,
-      conversationId: conversation.id,
-      responseId,
-      timestamp: timestampFromDate(new Date()),
-      user: user(),
-    });
-    return create(AgentResponseSchema, {
-      conversationId: conversation.id,
-      responseId,
-      payload: { case: "feedback", value },
-    });
+    return feedbackFrame(
+      { ...init, conversationId: conversation.id, responseId },
+      WEB_USER_DEFAULTS,
+    );
   }
 
   function unavailable(conversationId: string, message: string): void {

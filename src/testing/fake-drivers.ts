@@ -1,15 +1,18 @@
-import { clone, create, type MessageInitShape } from "@bufbuild/protobuf";
-import { timestampNow } from "@bufbuild/protobuf/wkt";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import {
   AgentResponseSchema,
   AudioEncoding,
   type AudioStreamConfigSchema,
   type MessageReactionSchema,
-  PlatformFeedbackSchema,
+  type PlatformFeedbackSchema,
   StreamControl_Action,
-  UserSchema,
 } from "../schema/index.js";
-import { incomingMessageFrame, userMessage, voiceMessage } from "../sidecar-core/user-frames.js";
+import {
+  feedbackFrame,
+  incomingMessageFrame,
+  userMessage,
+  voiceMessage,
+} from "../sidecar-core/user-frames.js";
 import type { FakeLedger } from "./fake-ledger.js";
 import type { ResolvedFakeSidecarOptions } from "./fake-options.js";
 import type {
@@ -109,17 +112,7 @@ export class FakeDrivers implements FakeSidecarDrivers {
   }
 
   sendFeedback(feedback: MessageInitShape<typeof PlatformFeedbackSchema>): void {
-    const value = clone(PlatformFeedbackSchema, create(PlatformFeedbackSchema, feedback));
-    value.timestamp ??= timestampNow();
-    value.user ??= create(UserSchema, this.options.user);
-    this.ledger.send(
-      "sendFeedback",
-      create(AgentResponseSchema, {
-        conversationId: value.conversationId,
-        responseId: value.responseId,
-        payload: { case: "feedback", value },
-      }),
-    );
+    this.ledger.send("sendFeedback", feedbackFrame(feedback, this.options));
   }
 
   sendAudio(
