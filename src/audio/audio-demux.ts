@@ -2,8 +2,7 @@ import { type AgentwireError, abortedError } from "../client/errors.js";
 import type { AgentResponse, AudioChunk, AudioStreamConfig } from "../schema/index.js";
 import { Emitter, type Listener } from "../session/emitter.js";
 import { InboundQueue } from "../session/inbound-queue.js";
-import type { Session } from "../session/session.js";
-import type { SessionStateChange } from "../session/session-types.js";
+import type { Session, SessionStateChange } from "../session/session-interface.js";
 import { AudioStreamError, type AudioStreamErrorKind } from "./audio-errors.js";
 import { type AudioInput, AudioInputSink } from "./audio-input.js";
 

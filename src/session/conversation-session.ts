@@ -22,19 +22,17 @@ import type {
   AgentResponseInit,
   CloseOptions,
   ConversationRequestInit,
+  SendOptions,
   Session,
-} from "./session.js";
+  SessionEvents,
+  SessionState,
+  SessionStateChange,
+} from "./session-interface.js";
 import type {
   AgentConfigInit,
   AgentConfigSource,
   ResolvedSessionOptions,
 } from "./session-options.js";
-import type {
-  SendOptions,
-  SessionEvents,
-  SessionState,
-  SessionStateChange,
-} from "./session-types.js";
 import { SignalWrites } from "./signal-writes.js";
 import { TurnTracker, turnKey, turnLostError } from "./turn-tracker.js";
 import { runUniversalStream } from "./universal-stream.js";

@@ -4,7 +4,7 @@ import type { AgentResponse } from "../schema/index.js";
 import type { Emitter } from "./emitter.js";
 import { InboundQueue } from "./inbound-queue.js";
 import { decodeAgentResponse } from "./response-decoder.js";
-import type { SessionEvents } from "./session-types.js";
+import type { SessionEvents } from "./session-interface.js";
 import type { TurnTracker } from "./turn-tracker.js";
 
 /**

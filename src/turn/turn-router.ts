@@ -2,11 +2,10 @@ import { type AudioDemux, createAudioDemux } from "../audio/audio-demux.js";
 import { isAudioPlaceholder } from "../audio/audio-filetype.js";
 import type { AudioInput } from "../audio/audio-input.js";
 import type { AgentResponse, Message, PlatformFeedback } from "../schema/index.js";
-import type { Session } from "../session/session.js";
-import type { LostTurn, SessionStateChange } from "../session/session-types.js";
+import type { LostTurn, Session, SessionStateChange } from "../session/session-interface.js";
 import { type FeedbackKind, feedbackKind } from "./feedback-kind.js";
-import { type TurnHost, TurnImpl } from "./turn.js";
-import type { TurnAbortReason } from "./turn-types.js";
+import { type TurnHost, TurnImpl } from "./turn-impl.js";
+import type { TurnAbortReason } from "./turn-interface.js";
 
 /** What the router tells its owner (`serve`, `turns`). */
 export interface TurnRouterOptions {
