@@ -93,28 +93,26 @@ export {
   threadMetadataFrame,
   transcriptFrame,
 } from "./oneof/index.js";
+// The conversation session.
+export { createSession } from "./session/create-session.js";
 export { reportOutages } from "./session/outage-report.js";
 export type {
   AgentResponseInit,
   CloseOptions,
   ConversationRequestInit,
+  LostTurn,
+  SendOptions,
   Session,
-} from "./session/session.js";
-// The conversation session.
-export { createSession } from "./session/session.js";
+  SessionEvents,
+  SessionState,
+  SessionStateChange,
+} from "./session/session-interface.js";
 export type {
   AgentConfigInit,
   AgentConfigSource,
   SessionOptions,
 } from "./session/session-options.js";
 export { resolveSessionOptions } from "./session/session-options.js";
-export type {
-  LostTurn,
-  SendOptions,
-  SessionEvents,
-  SessionState,
-  SessionStateChange,
-} from "./session/session-types.js";
 export type {
   ErrorCodeName,
   FailOptions,

@@ -2,8 +2,7 @@ import { type AgentwireError, abortedError } from "../client/errors.js";
 import { AsyncQueue } from "../internal/async-queue.js";
 import { Emitter, type Listener } from "../internal/emitter.js";
 import type { AgentResponse, AudioChunk, AudioStreamConfig } from "../schema/index.js";
-import type { Session } from "../session/session.js";
-import type { SessionStateChange } from "../session/session-types.js";
+import type { Session, SessionStateChange } from "../session/session-interface.js";
 import { AudioStreamError, type AudioStreamErrorKind } from "./audio-errors.js";
 import { type AudioInput, AudioInputSink } from "./audio-input.js";
 

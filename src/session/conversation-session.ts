@@ -1,11 +1,8 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { createMethodUrl } from "@connectrpc/connect/protocol";
-import { backoffDelayMs } from "../client/backoff.js";
 import { AgentwireError, abortedError, sessionClosedError } from "../client/errors.js";
-import { isRetryable } from "../client/retry.js";
 import type { SidecarConnection } from "../client/transport.js";
-import { AsyncQueue } from "../internal/async-queue.js";
 import { Emitter, type Listener } from "../internal/emitter.js";
 import type { ReplyAddress } from "../oneof/frames.js";
 import {
@@ -17,26 +14,25 @@ import {
 import { encodeContentEnvelope } from "./content-encoder.js";
 import { runDirectStream } from "./direct-stream.js";
 import { EnvelopeSplitter, envelopeHeaderBytes } from "./frame-codec.js";
+import { FrameDispatch } from "./frame-dispatch.js";
 import { handshakeFrames } from "./handshake.js";
 import { OutboundBody } from "./outbound-body.js";
-import { decodeAgentResponse } from "./response-decoder.js";
+import { ReconnectLoop, type StreamOutcome } from "./reconnect-loop.js";
 import type {
   AgentResponseInit,
   CloseOptions,
   ConversationRequestInit,
+  SendOptions,
   Session,
-} from "./session.js";
+  SessionEvents,
+  SessionState,
+  SessionStateChange,
+} from "./session-interface.js";
 import type {
   AgentConfigInit,
   AgentConfigSource,
   ResolvedSessionOptions,
 } from "./session-options.js";
-import type {
-  SendOptions,
-  SessionEvents,
-  SessionState,
-  SessionStateChange,
-} from "./session-types.js";
 import { SignalWrites } from "./signal-writes.js";
 import { TurnTracker, turnKey, turnLostError } from "./turn-tracker.js";
 import { runUniversalStream } from "./universal-stream.js";
@@ -48,7 +44,6 @@ import { type QueuedWrite, WriteQueue } from "./write-queue.js";
  */
 export class ConversationSession implements Session {
   state: SessionState = "connecting";
-  attempt = 0;
   private readonly events = new Emitter<SessionEvents>((e) =>
     queueMicrotask(() => {
       throw e;
@@ -59,20 +54,16 @@ export class ConversationSession implements Session {
   private readonly signalWrites = new SignalWrites();
   /** Cancels the current stream attempt (its config provider, request and reads). */
   private streamAbort: AbortController | undefined;
-  /** Ends the backoff wait early, when the session is abandoned during it. */
-  private wakeBackoff: (() => void) | undefined;
   /** Set once the session is abandoned: no stream may start or go on. */
   private abandoned = false;
   private readonly url: string;
   private readonly path: string;
-  // Created on first use: most sessions never lose a turn, and an idle
-  // session should cost little memory.
-  private subscribers: Set<AsyncQueue<AgentResponse>> | undefined;
   private readonly turns = new TurnTracker();
+  private readonly inbound = new FrameDispatch(this.events, this.turns);
+  private readonly loop: ReconnectLoop;
   private config: AgentConfigSource;
   private body: OutboundBody | undefined;
   private openedAt = 0;
-  private gotFrame = false;
   private closeError: AgentwireError | undefined;
   private closePromise: Promise<void> | undefined;
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
@@ -91,9 +82,29 @@ export class ConversationSession implements Session {
     this.url = createMethodUrl(connection.baseUrl, AgentMessaging.method.processConversation);
     this.path = new URL(this.url).pathname;
     this.config = options.config;
+    this.loop = new ReconnectLoop(
+      {
+        isClosing: () => this.closing(),
+        runStream: () => this.runStream(),
+        streamEnded: () => {
+          const lost = this.turns.loseInFlight(this.queue);
+          if (lost.length > 0) this.events.emit("turnsLost", lost);
+        },
+        failed: (error) => this.events.emit("error", error),
+        reconnecting: (error, delayMs) => this.setState("reconnecting", { error, delayMs }),
+        connecting: () => this.setState("connecting"),
+        done: (error) => this.finish(error ?? this.closeError),
+      },
+      options,
+    );
     options.signal?.addEventListener("abort", this.onUserAbort, { once: true });
-    this.done = this.run();
+    this.done = this.loop.run();
     if (options.signal?.aborted) this.onUserAbort();
+  }
+
+  /** Consecutive failed streams so far. */
+  get attempt(): number {
+    return this.loop.attempt;
   }
 
   get bufferedFrames(): number {
@@ -255,21 +266,7 @@ export class ConversationSession implements Session {
   }
 
   frames(options?: SendOptions): AsyncIterableIterator<AgentResponse> {
-    const signal = options?.signal;
-    const onAbort = () => sub.end(abortedError("frames", signal as AbortSignal));
-    const sub: AsyncQueue<AgentResponse> = new AsyncQueue(() => {
-      this.subscribers?.delete(sub);
-      signal?.removeEventListener("abort", onAbort);
-    });
-    if (this.state === "closed") {
-      sub.end(this.closeError);
-      return sub;
-    }
-    this.subscribers ??= new Set();
-    this.subscribers.add(sub);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener("abort", onAbort, { once: true });
-    return sub;
+    return this.inbound.subscribe(options?.signal, this.state === "closed", this.closeError);
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<AgentResponse> {
@@ -299,77 +296,19 @@ export class ConversationSession implements Session {
   private stopRunning(): void {
     this.abandoned = true;
     this.streamAbort?.abort();
-    this.wakeBackoff?.();
-  }
-
-  /** Waits out a backoff delay; resolves early when the session is abandoned. */
-  private backoff(delayMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wakeBackoff = undefined;
-        resolve();
-      }, delayMs);
-      this.wakeBackoff = () => {
-        clearTimeout(timer);
-        this.wakeBackoff = undefined;
-        resolve();
-      };
-    });
+    this.loop.wake();
   }
 
   private closing(): boolean {
     return this.state === "closing" || this.state === "closed";
   }
 
-  private async run(): Promise<void> {
-    try {
-      while (!this.closing()) {
-        const { error, healthy } = await this.runStream();
-        const lost = this.turns.loseInFlight(this.queue);
-        if (lost.length > 0) this.events.emit("turnsLost", lost);
-        if (this.closing()) break;
-        const failure = error
-          ? AgentwireError.convert(error)
-          : new AgentwireError(
-              "rpc_failed",
-              "the sidecar ended the conversation stream",
-              Code.Unavailable,
-            );
-        this.events.emit("error", failure);
-        this.attempt = healthy ? 1 : this.attempt + 1;
-        const retryable = isRetryable(failure, {
-          retryableCodes: this.options.retryableCodes,
-          callerAborted: false,
-        });
-        if (!retryable) return this.finish(failure);
-        if (this.attempt >= this.options.maxAttempts) {
-          return this.finish(
-            new AgentwireError(
-              "gave_up",
-              `gave up after ${this.attempt} failed attempts to keep the conversation stream open; last error: ${failure.rawMessage}`,
-              failure.code,
-              failure,
-            ),
-          );
-        }
-        const delayMs = backoffDelayMs(this.attempt, this.options);
-        this.setState("reconnecting", { error: failure, delayMs });
-        await this.backoff(delayMs);
-        if (this.closing()) break;
-        this.setState("connecting");
-      }
-      this.finish(this.closeError);
-    } catch (e) {
-      this.finish(AgentwireError.convert(e));
-    }
-  }
-
-  private async runStream(): Promise<{ error: unknown; healthy: boolean }> {
+  private async runStream(): Promise<StreamOutcome> {
     const abort = new AbortController();
     this.streamAbort = abort;
     if (this.abandoned) abort.abort();
     this.openedAt = 0;
-    this.gotFrame = false;
+    this.inbound.gotFrame = false;
     let body: OutboundBody | undefined;
     try {
       const config =
@@ -388,7 +327,14 @@ export class ConversationSession implements Session {
       const splitter = new EnvelopeSplitter(this.connection.maxFrameBytes);
       const http2 = this.connection.http2;
       if (http2 !== undefined) {
-        await runDirectStream(http2, this.path, abort.signal, body, splitter, this.onPayload);
+        await runDirectStream(
+          http2,
+          this.path,
+          abort.signal,
+          body,
+          splitter,
+          this.inbound.onPayload,
+        );
       } else {
         const { httpClient } = this.connection;
         await runUniversalStream(
@@ -397,7 +343,7 @@ export class ConversationSession implements Session {
           abort.signal,
           body,
           splitter,
-          this.onPayload,
+          this.inbound.onPayload,
         );
       }
       return { error: undefined, healthy: this.healthy() };
@@ -413,7 +359,7 @@ export class ConversationSession implements Session {
 
   private healthy(): boolean {
     return (
-      this.gotFrame ||
+      this.inbound.gotFrame ||
       (this.openedAt > 0 && performance.now() - this.openedAt >= this.options.healthyAfterMs)
     );
   }
@@ -421,45 +367,6 @@ export class ConversationSession implements Session {
   private opened(): void {
     this.openedAt = performance.now();
     if (this.state === "connecting") this.setState("open");
-  }
-
-  private readonly onPayload = (payload: Uint8Array): void => {
-    let frame: AgentResponse;
-    try {
-      frame = decodeAgentResponse(payload);
-    } catch (e) {
-      throw new AgentwireError(
-        "malformed_frame",
-        `the sidecar sent a frame that is not an AgentResponse: ${e instanceof Error ? e.message : String(e)}`,
-        Code.Internal,
-        e,
-      );
-    }
-    this.gotFrame = true;
-    this.dispatch(frame);
-  };
-
-  private dispatch(frame: AgentResponse): void {
-    const payload = frame.payload;
-    if (payload.case === "incomingMessage") {
-      this.turns.started(frame.conversationId, frame.responseId);
-    }
-    this.events.emit("frame", frame);
-    switch (payload.case) {
-      case "incomingMessage":
-        this.events.emit("message", payload.value, frame);
-        break;
-      case "feedback":
-        this.events.emit("feedback", payload.value, frame);
-        break;
-      case "audioConfig":
-        this.events.emit("audioConfig", payload.value, frame);
-        break;
-      case "audioChunk":
-        this.events.emit("audioChunk", payload.value, frame);
-        break;
-    }
-    if (this.subscribers !== undefined) for (const sub of this.subscribers) sub.push(frame);
   }
 
   private rejectQueued(error: () => AgentwireError): void {
@@ -483,9 +390,7 @@ export class ConversationSession implements Session {
     this.rejectQueued(() => this.closeError ?? sessionClosedError("send"));
     this.options.signal?.removeEventListener("abort", this.onUserAbort);
     this.setState("closed", error ? { error } : {});
-    if (this.subscribers !== undefined)
-      for (const sub of this.subscribers) sub.end(this.closeError);
-    this.subscribers = undefined;
+    this.inbound.endAll(this.closeError);
     this.events.clear();
   }
 }

@@ -1,5 +1,4 @@
-import type { Session } from "./session.js";
-import type { SessionStateChange } from "./session-types.js";
+import type { Session, SessionStateChange } from "./session-interface.js";
 
 /** Whether `n` is 1, 2, 4, 8, ...: the attempts at which an outage reports progress. */
 function isPowerOfTwo(n: number): boolean {

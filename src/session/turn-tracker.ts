@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { AgentwireError } from "../client/errors.js";
-import type { LostTurn } from "./session-types.js";
+import type { LostTurn } from "./session-interface.js";
 import type { WriteQueue } from "./write-queue.js";
 
 /** How many turns each set remembers; the oldest are forgotten first. */

@@ -15,7 +15,7 @@ import type {
   PromptInput,
   StatusKind,
   TurnAttachment,
-} from "./turn-types.js";
+} from "./turn-interface.js";
 
 const statusByKind: Record<StatusKind, StatusUpdate_Status> = {
   thinking: StatusUpdate_Status.THINKING,

@@ -30,6 +30,6 @@ export type {
   TurnAbortReason,
   TurnAttachment,
   TurnState,
-} from "./turn-types.js";
-export type { TurnsOptions } from "./turns.js";
-export { turns } from "./turns.js";
+} from "./turn-interface.js";
+export type { TurnsOptions } from "./turns-loop.js";
+export { turns } from "./turns-loop.js";

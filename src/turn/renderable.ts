@@ -8,7 +8,7 @@ import {
   RenderableSchema,
   RenderKind,
 } from "../schema/index.js";
-import type { RenderActionName, RenderRequest, RenderResult } from "./turn-types.js";
+import type { RenderActionName, RenderRequest, RenderResult } from "./turn-interface.js";
 
 const actionByName: Record<RenderActionName, RenderableAction> = {
   submit: RenderableAction.SUBMIT,

@@ -1,12 +1,12 @@
 import type { AudioInput } from "../audio/audio-input.js";
 import { assertArgument } from "../client/errors.js";
 import type { AgentResponse, Message, PlatformFeedback } from "../schema/index.js";
-import type { Session } from "../session/session.js";
+import type { Session } from "../session/session-interface.js";
 import type { FeedbackKind } from "./feedback-kind.js";
 import { readRenderableResponse } from "./renderable.js";
-import type { TurnImpl } from "./turn.js";
+import type { TurnImpl } from "./turn-impl.js";
+import type { RenderResult, Turn } from "./turn-interface.js";
 import { resolveKeepAliveMs, TurnRouter } from "./turn-router.js";
-import type { RenderResult, Turn } from "./turn-types.js";
 
 /** What a turn handler may return: nothing, or text written as the last DELTA before END. */
 // biome-ignore lint/suspicious/noConfusingVoidType: async handlers that return nothing are Promise<void>
@@ -60,8 +60,9 @@ export interface ResolvedServeOptions {
 
 /** Fills in the defaults of ServeOptions; the only place they are decided. */
 export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
+  const keepAliveMs = resolveKeepAliveMs(options.keepAliveMs, "serve");
   return {
-    keepAliveMs: resolveKeepAliveMs(options.keepAliveMs, "serve"),
+    keepAliveMs,
     signal: options.signal,
     onError:
       options.onError ??

@@ -3,11 +3,10 @@ import { isAudioPlaceholder } from "../audio/audio-filetype.js";
 import type { AudioInput } from "../audio/audio-input.js";
 import { assertArgument } from "../client/errors.js";
 import type { AgentResponse, Message, PlatformFeedback } from "../schema/index.js";
-import type { Session } from "../session/session.js";
-import type { LostTurn, SessionStateChange } from "../session/session-types.js";
+import type { LostTurn, Session, SessionStateChange } from "../session/session-interface.js";
 import { type FeedbackKind, feedbackKind } from "./feedback-kind.js";
-import { type TurnHost, TurnImpl } from "./turn.js";
-import type { TurnAbortReason } from "./turn-types.js";
+import { type TurnHost, TurnImpl } from "./turn-impl.js";
+import type { TurnAbortReason } from "./turn-interface.js";
 
 /** The keep-alive interval of `serve` and `turns` when the caller sets none, in milliseconds. */
 export const DEFAULT_KEEP_ALIVE_MS = 60_000;

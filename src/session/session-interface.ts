@@ -1,22 +1,19 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { AgentClient } from "../client/agent-client.js";
-import type { SidecarConnection } from "../client/transport.js";
+import type { AgentwireError } from "../client/errors.js";
 import type { Listener } from "../internal/emitter.js";
 import type { ReplyAddress } from "../oneof/frames.js";
 import type {
   AgentResponse,
   AgentResponseSchema as AgentResponseDesc,
+  AudioChunk,
+  AudioStreamConfig,
   ContentChunk_ChunkType,
   ConversationRequest,
   ConversationRequestSchema,
+  Message,
+  PlatformFeedback,
 } from "../schema/index.js";
-import { ConversationSession } from "./conversation-session.js";
-import {
-  type AgentConfigInit,
-  resolveSessionOptions,
-  type SessionOptions,
-} from "./session-options.js";
-import type { SendOptions, SessionEvents, SessionState } from "./session-types.js";
+import type { AgentConfigInit } from "./session-options.js";
 
 /** A ConversationRequest, or the fields to create one from. */
 export type ConversationRequestInit =
@@ -87,14 +84,61 @@ export interface Session {
 }
 
 /**
- * Creates a session on a client's connection and starts connecting at once.
- * `state` is `connecting` on return; await `ready()` to know the handshake was
- * written, or listen for `state`.
+ * The lifecycle of a session: `connecting` (opening a stream and writing the
+ * handshake), `open` (the handshake was written; frames flow), `reconnecting`
+ * (the stream broke; waiting out the backoff), `closing` (close() was called),
+ * `closed` (final).
  */
-export function createSession(
-  client: AgentClient | SidecarConnection,
-  options: SessionOptions,
-): Session {
-  const connection = "connection" in client ? client.connection : client;
-  return new ConversationSession(connection, resolveSessionOptions(options));
+export type SessionState = "connecting" | "open" | "reconnecting" | "closing" | "closed";
+
+/** One change of a session's state. */
+export interface SessionStateChange {
+  /** The new state. */
+  state: SessionState;
+  /** The state before. */
+  previous: SessionState;
+  /** Consecutive failed streams so far (0 while healthy). */
+  attempt: number;
+  /** What ended the stream, on `reconnecting`, and on `closed` when the session failed. */
+  error?: AgentwireError;
+  /** The wait before the next connect, on `reconnecting`, in milliseconds. */
+  delayMs?: number;
+}
+
+/** A turn the sidecar failed because the stream it arrived on broke. */
+export interface LostTurn {
+  /** The conversation of the turn. */
+  conversationId: string;
+  /** The turn's response id (the incoming message's id). */
+  responseId: string;
+}
+
+/** The events of a session and their listener arguments. */
+export interface SessionEvents {
+  /** The session's state changed. */
+  state: [change: SessionStateChange];
+  /** Any frame arrived from the sidecar. */
+  frame: [frame: AgentResponse];
+  /** A user message arrived (a new turn). */
+  message: [message: Message, frame: AgentResponse];
+  /** User feedback arrived (stop, reaction, form answer, ...). */
+  feedback: [feedback: PlatformFeedback, frame: AgentResponse];
+  /** An audio stream of a conversation begins. */
+  audioConfig: [config: AudioStreamConfig, frame: AgentResponse];
+  /** A piece of an audio stream arrived. */
+  audioChunk: [chunk: AudioChunk, frame: AgentResponse];
+  /** The stream broke while these turns were in flight; the sidecar failed them. */
+  turnsLost: [turns: LostTurn[]];
+  /**
+   * A stream failed: the session reconnects, or gives up and closes. An error
+   * a listener throws is not reported here: it is rethrown on its own (an
+   * uncaught exception), so a bug in a handler is never taken for a stream failure.
+   */
+  error: [error: AgentwireError];
+}
+
+/** Options of a single write. */
+export interface SendOptions {
+  /** Withdraws the frame while it is still queued; the promise then rejects with reason "aborted". */
+  signal?: AbortSignal;
 }

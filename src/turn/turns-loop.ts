@@ -1,7 +1,7 @@
 import { AsyncQueue } from "../internal/async-queue.js";
-import type { Session } from "../session/session.js";
+import type { Session } from "../session/session-interface.js";
+import type { Turn } from "./turn-interface.js";
 import { resolveKeepAliveMs, TurnRouter } from "./turn-router.js";
-import type { Turn } from "./turn-types.js";
 
 /** Options of `turns`. */
 export interface TurnsOptions {

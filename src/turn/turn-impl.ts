@@ -23,7 +23,7 @@ import {
   type ThreadMetadataSchema,
   type TraceContext,
 } from "../schema/index.js";
-import type { Session } from "../session/session.js";
+import type { Session } from "../session/session-interface.js";
 import { statusValue, toErrorFrame, toPrompts, toResponseAttachment } from "./frame-inputs.js";
 import { buildRenderable, RenderWaiters, readRenderableResponse } from "./renderable.js";
 import { turnTraceContext } from "./trace-context.js";
@@ -38,7 +38,7 @@ import type {
   TurnAbortReason,
   TurnAttachment,
   TurnState,
-} from "./turn-types.js";
+} from "./turn-interface.js";
 
 /** What a turn needs from the router that created it. */
 export interface TurnHost {
