@@ -1,7 +1,7 @@
 /**
- * Opening the mailbox core the `db` option names: `:memory:` or a SQLite
- * file (better-sqlite3, an optional peer dependency, is loaded only here, and
- * its absence is an error naming the package).
+ * Opening the mailbox core the `db` option names: `:memory:`, a SQLite file
+ * or a `postgres://` URL (each backend's driver, an optional peer dependency,
+ * is loaded only when chosen, and its absence is an error naming the package).
  *
  * @module
  */
@@ -9,17 +9,17 @@
 import type { MailboxCoreOptions } from "../core/core-options.js";
 import { createMailboxCore } from "../core/mailbox-core.js";
 import type { MailboxCore } from "../core/mailbox-types.js";
-import { createSqliteMailboxStore } from "../store/sqlite-store.js";
+import { openMailboxStore } from "../store/open-store.js";
 
 /** What the server passes on to the core it opens (everything but the store). */
 export type MailboxCoreSettings = Omit<MailboxCoreOptions, "store">;
 
-/** Opens the core over the store `db` names (`:memory:` or a SQLite file path). */
+/** Opens the core over the store `db` names (`:memory:`, a SQLite file path or a PostgreSQL URL). */
 export async function openMailboxCore(
   db: string,
   settings: MailboxCoreSettings = {},
 ): Promise<MailboxCore> {
-  const store = await createSqliteMailboxStore({ path: db });
+  const store = await openMailboxStore(db);
   try {
     return createMailboxCore({ ...settings, store });
   } catch (error) {

@@ -107,12 +107,8 @@ export function resolveMailboxServerOptions(
   )
     throw optionError("core", "give either a core or db (and coreSettings), not both");
   const db = options.db ?? ":memory:";
-  if (typeof db !== "string" || db === "") throw optionError("db", "expected :memory: or a file");
-  if (/^postgres(ql)?:\/\//i.test(db))
-    throw optionError(
-      "db",
-      "PostgreSQL storage is not available in this version; use a SQLite file or :memory:",
-    );
+  if (typeof db !== "string" || db === "")
+    throw optionError("db", "expected :memory:, a SQLite file or a postgres:// URL");
   const adminKey = options.adminKey;
   if (auth === "tokens") {
     if (typeof adminKey !== "string" || adminKey.length < 16)

@@ -1,6 +1,7 @@
 /**
- * Mailbox storage: the `MailboxStore` interface and the embedded SQLite
- * backend (its driver, better-sqlite3, is loaded only when a store is created).
+ * Mailbox storage: the `MailboxStore` interface, the embedded SQLite backend
+ * and the shared PostgreSQL backend (each driver, better-sqlite3 or pg, is
+ * loaded only when a store of that backend is created).
  *
  * @module
  */
@@ -11,3 +12,12 @@ export {
   resolveSqliteMailboxStoreOptions,
   type SqliteMailboxStoreOptions,
 } from "./sqlite-store.js";
+export {
+  type OpenMailboxStoreOptions,
+  openMailboxStore,
+} from "./open-store.js";
+export {
+  createPostgresMailboxStore,
+  type PostgresMailboxStore,
+  type PostgresMailboxStoreOptions,
+} from "./postgres-store.js";

@@ -83,7 +83,6 @@ describe("agentwire mailbox (the CLI as a process)", () => {
       [["--auth", "maybe"], /--auth must be "open" or "tokens"/],
       [["--auth", "tokens"], /needs an administrator key/],
       [["--host", "0.0.0.0"], /host: 0\.0\.0\.0 is reachable/],
-      [["--db", "postgres://db.example/mail"], /PostgreSQL storage is not available/],
       [["--admin-key"], /Unknown option '--admin-key'/],
     ] as const) {
       const p = spawnMailbox([...args]);

@@ -57,8 +57,9 @@ describe("resolveMailboxServerOptions", () => {
     ).toBe("0.0.0.0");
   });
 
-  it("PostgreSQL is a clear error for now", () => {
-    refused({ db: "postgres://user@db.example/mail" }, "db");
-    refused({ db: "postgresql://db.example/mail" }, "db");
+  it("a PostgreSQL URL is a db like a SQLite file; an empty one is refused", () => {
+    for (const db of ["postgres://user@db.example/mail", "postgresql://db.example/mail"])
+      expect(resolveMailboxServerOptions({ db }).db).toBe(db);
+    refused({ db: "" }, "db");
   });
 });
