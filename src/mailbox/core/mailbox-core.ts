@@ -42,6 +42,7 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
     threshold: opts.structuredSummaryThreshold,
     budgetChars,
     inflight: new Map(),
+    made: new Map(),
     provisional: new WeakSet(),
   };
   const cache = createContextCache(opts.contextCacheEntries);

@@ -67,6 +67,11 @@ export interface StructuredSummaryDeps {
   budgetChars: number;
   /** Summaries being made, so that concurrent readers make each once. */
   inflight: Map<string, Promise<ThreadSummary>>;
+  /**
+   * The newest summary saved per thread by this core (a bounded map): a reader
+   * whose snapshot predates that save takes it instead of summarising again.
+   */
+  made: Map<string, StoredSummary>;
   /** Summaries answered but not saved (the summariser failed): not to be cached. */
   provisional: WeakSet<ThreadSummary>;
 }
@@ -107,10 +112,22 @@ async function makeSummary(
     coversMessageIds: [...(previous?.coversMessageIds ?? []), ...chunk.map((m) => m.id)],
     generatedAt: Date.now(),
   };
-  if (result !== undefined || deps.summarize === undefined)
+  if (result !== undefined || deps.summarize === undefined) {
     await deps.store.saveSummary(threadId, { coversCount: olderCount, summary });
-  else deps.provisional.add(summary);
+    remember(deps.made, threadId, { coversCount: olderCount, summary });
+  } else deps.provisional.add(summary);
   return summary;
+}
+
+/** How many threads' newest summaries a core remembers. */
+const madeEntries = 1000;
+
+function remember(made: Map<string, StoredSummary>, threadId: string, entry: StoredSummary): void {
+  const old = made.get(threadId);
+  if (old && old.coversCount >= entry.coversCount) return;
+  made.delete(threadId);
+  made.set(threadId, entry);
+  if (made.size > madeEntries) made.delete(made.keys().next().value as string);
 }
 
 /**
@@ -125,6 +142,11 @@ export function structuredSummary(
   saved: StoredSummary | undefined,
   signal: AbortSignal | undefined,
 ): Promise<ThreadSummary | undefined> | ThreadSummary | undefined {
+  const made = deps.made.get(threadId);
+  // A summary this core saved after the caller's snapshot was read covers more:
+  // take it (when it covers no more than this context's older messages).
+  if (made && made.coversCount <= olderCount && made.coversCount > (saved?.coversCount ?? 0))
+    saved = made;
   const covered = saved?.coversCount ?? 0;
   if (olderCount - covered < deps.threshold) return saved?.summary;
   const key = `${threadId}\u0000${olderCount}`;
