@@ -6,18 +6,18 @@
  * @module
  */
 export type * from "./mailbox-store.js";
-export { importOptional } from "./optional-package.js";
-export {
-  createSqliteMailboxStore,
-  resolveSqliteMailboxStoreOptions,
-  type SqliteMailboxStoreOptions,
-} from "./sqlite-store.js";
 export {
   type OpenMailboxStoreOptions,
   openMailboxStore,
 } from "./open-store.js";
+export { importOptional } from "./optional-package.js";
 export {
   createPostgresMailboxStore,
   type PostgresMailboxStore,
   type PostgresMailboxStoreOptions,
 } from "./postgres-store.js";
+export {
+  createSqliteMailboxStore,
+  resolveSqliteMailboxStoreOptions,
+  type SqliteMailboxStoreOptions,
+} from "./sqlite-store.js";
