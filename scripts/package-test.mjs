@@ -161,17 +161,20 @@ async function main() {
       include: ["src"],
     };
     writeFileSync(join(consumer, "tsconfig.json"), `${JSON.stringify(tsconfig, null, 2)}\n`);
-    // What a consumer adds itself: @bufbuild/protobuf for the schema API, Node's types.
+    // What a consumer adds itself: @bufbuild/protobuf for the schema API, Node's types,
+    // and the MCP SDK that agentwire/mailbox-mcp is built on (an optional peer). The
+    // native drivers (better-sqlite3, pg) are left out: no export may load them on import.
     const protobuf = `@bufbuild/protobuf@${manifest.dependencies["@bufbuild/protobuf"]}`;
+    const mcp = `@modelcontextprotocol/sdk@${manifest.peerDependencies["@modelcontextprotocol/sdk"]}`;
     run(
       "npm",
-      ["install", "--no-audit", "--no-fund", tarball.path, protobuf, "@types/node@20"],
+      ["install", "--no-audit", "--no-fund", tarball.path, protobuf, mcp, "@types/node@20"],
       consumer,
     );
     const installed = JSON.parse(
       readFileSync(join(consumer, "node_modules/agentwire/package.json"), "utf8"),
     );
-    return `agentwire ${installed.version}, ${protobuf}, @types/node@20`;
+    return `agentwire ${installed.version}, ${protobuf}, ${mcp}, @types/node@20`;
   });
 
   await step("import every subpath export at run time", () => {
