@@ -7,13 +7,8 @@
  * @module
  */
 import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
-import { hideInternals, unexpectedLogger } from "../mailbox/server/hide-internals.js";
-import { createMailboxAuth } from "../mailbox/server/identity.js";
 import { createMailboxServer, type MailboxServer } from "../mailbox/server/mailbox-server.js";
-import type { MailboxServerParts } from "../mailbox/server/route-context.js";
 import type { MailboxServerOptions } from "../mailbox/server/server-options.js";
-import { createStreamLimiter } from "../mailbox/server/stream-limiter.js";
-import { registerMailboxService } from "../mailbox/server/typed-service.js";
 
 /** A mailbox server and the Connect routes of its typed service (the same code it serves on a port). */
 export interface TestMailboxServer {
@@ -23,7 +18,7 @@ export interface TestMailboxServer {
   readonly routes: (router: ConnectRouter) => void;
   /** The router options the server uses (its interceptors: unexpected errors hide internals). */
   readonly routerOptions: ConnectRouterOptions;
-  /** Ends the in-memory push streams, then closes the server. */
+  /** Ends the push streams (in memory and on a port), then closes the server. */
   close(): Promise<void>;
 }
 
@@ -32,22 +27,10 @@ export async function createTestMailboxServer(
   options: MailboxServerOptions,
 ): Promise<TestMailboxServer> {
   const server = await createMailboxServer({ ...options, db: ":memory:" });
-  const shutdown = new AbortController();
-  const o = server.options;
-  const parts: MailboxServerParts = {
-    core: server.core,
-    auth: createMailboxAuth(o.auth, server.core, o.adminKey),
-    options: o,
-    streams: createStreamLimiter(o.maxConcurrentStreams, o.maxWatchersPerAgent),
-    shutdown: shutdown.signal,
-  };
   return {
     server,
-    routes: (router) => registerMailboxService(router, parts),
-    routerOptions: { interceptors: [hideInternals(unexpectedLogger(o.onLog))] },
-    async close() {
-      shutdown.abort();
-      await server.close();
-    },
+    routes: server.routes,
+    routerOptions: server.routerOptions,
+    close: () => server.close(),
   };
 }

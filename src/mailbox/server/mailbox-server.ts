@@ -7,7 +7,8 @@
  * @module
  */
 
-import { Code } from "@connectrpc/connect";
+import { setMaxListeners } from "node:events";
+import { Code, type ConnectRouter, type ConnectRouterOptions } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AgentwireError, abortedError } from "../../client/errors.js";
 import type { MailboxCore } from "../core/mailbox-types.js";
@@ -47,6 +48,10 @@ export interface MailboxServer {
   readonly address: MailboxServerAddress | undefined;
   /** Push streams (SSE and Watch) open now. */
   readonly openStreams: number;
+  /** The typed service's routes, as served (for an in-memory transport, as the test mailbox uses). */
+  readonly routes: (router: ConnectRouter) => void;
+  /** The router options served with them (interceptors: unexpected errors hide internals). */
+  readonly routerOptions: ConnectRouterOptions;
   /** Binds the port; `signal` aborts a listen that has not completed. */
   listen(options?: { signal?: AbortSignal }): Promise<MailboxServerAddress>;
   /** Drains: stops accepting, ends push streams, waits for the connections, then closes the core. */
@@ -64,6 +69,9 @@ export async function createMailboxServer(
   const opts = resolveMailboxServerOptions(options);
   const core = opts.core ?? (await openMailboxCore(opts.db, opts.coreSettings));
   const shutdown = new AbortController();
+  // Connect links every call's signal to this one: one listener per call in
+  // flight, bounded by the connection and stream limits, not a leak.
+  setMaxListeners(0, shutdown.signal);
   const parts: MailboxServerParts = {
     core,
     auth: createMailboxAuth(opts.auth, core, opts.adminKey),
@@ -71,9 +79,13 @@ export async function createMailboxServer(
     streams: createStreamLimiter(opts.maxConcurrentStreams, opts.maxWatchersPerAgent),
     shutdown: shutdown.signal,
   };
-  const handler = connectNodeAdapter({
-    routes: (router) => registerMailboxService(router, parts),
+  const routes = (router: ConnectRouter) => registerMailboxService(router, parts);
+  const routerOptions: ConnectRouterOptions = {
     interceptors: [hideInternals(unexpectedLogger(opts.onLog))],
+  };
+  const handler = connectNodeAdapter({
+    ...routerOptions,
+    routes,
     fallback: createLegacyHandler(parts),
     readMaxBytes: opts.maxBodyBytes,
     shutdownSignal: shutdown.signal,
@@ -93,6 +105,8 @@ export async function createMailboxServer(
   const server: MailboxServer = {
     core,
     options: opts,
+    routes,
+    routerOptions,
     get address() {
       return address;
     },
