@@ -272,7 +272,11 @@ export async function openConversation(webUrl) {
     },
     /** Presses stop: POST cancel, wait for the stream to close, subscribe again. */
     async cancel() {
-      const res = await fetch(`${webUrl}/api/conversations/${id}/cancel`, { method: "POST" });
+      // The dev sidecar wants a non-simple content type on every POST (cross-site refusal).
+      const res = await fetch(`${webUrl}/api/conversations/${id}/cancel`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+      });
       if (res.status !== 204) throw new Error(`POST cancel: ${res.status}`);
       await stream.closed("the SSE stream to close after cancel");
       stream = await subscribe(webUrl, id);
