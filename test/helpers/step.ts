@@ -17,6 +17,19 @@ export async function until(
   }
 }
 
+/** Waits until the async `probe` resolves true, probing one call at a time; fails after `timeoutMs`. */
+export async function untilAsync(
+  probe: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await probe())) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 /** A queue of values pushed by callbacks and awaited one at a time by the test. */
 export class Inbox<T> {
   private items: T[] = [];
