@@ -6,6 +6,7 @@
  * server (AgentMailbox HTTP routes, SSE and the typed MailboxService).
  */
 import { startEchoAgent } from "../examples/echo-agent.js";
+import { AgentwireError } from "../src/client/errors.js";
 import { main as mailboxMain } from "../src/mailbox/server/cli.js";
 import { main } from "../src/sidecar/cli.js";
 
@@ -24,9 +25,14 @@ if (command === "dev") {
     startAgent: ({ grpcAddress, signal }) => startEchoAgent({ address: grpcAddress, signal }),
   });
 } else if (command === "mailbox" && rest[0] === "mcp") {
-  // Loaded only here: the MCP SDK is an optional peer dependency.
-  const { main: mcpMain } = await import("../src/mailbox/mcp/cli.js");
-  process.exitCode = await mcpMain(rest.slice(1));
+  // Loaded only here: the MCP SDK is an optional peer dependency (without it,
+  // the import fails with an AgentwireError that says what to install).
+  const loaded = await import("../src/mailbox/mcp/cli.js").catch((err: unknown) => {
+    if (!(err instanceof AgentwireError)) throw err;
+    console.error(`agentwire mailbox mcp: ${err.rawMessage}`);
+    return undefined;
+  });
+  process.exitCode = loaded === undefined ? 1 : await loaded.main(rest.slice(1));
 } else if (command === "mailbox") {
   process.exitCode = await mailboxMain(rest);
 } else if (

@@ -10,10 +10,10 @@
 import { readFile } from "node:fs/promises";
 import type { Readable, Writable } from "node:stream";
 import { parseArgs } from "node:util";
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { AgentwireError } from "../../client/errors.js";
 import { createMailbox, type Mailbox } from "../client/mailbox-client.js";
 import type { MailboxProtocol } from "../client/mailbox-options.js";
+import { StdioServerTransport } from "./mcp-sdk.js";
 import { createMailboxMcpServer, type MailboxMcpServer } from "./mcp-server.js";
 
 /** The environment variable that may hold the agent's token. */

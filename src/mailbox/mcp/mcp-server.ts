@@ -1,20 +1,20 @@
 import { Code } from "@connectrpc/connect";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { AgentwireError } from "../../client/errors.js";
+import { mailboxTools } from "./mailbox-tools.js";
+import { type MailboxMcpOptions, resolveMailboxMcpOptions } from "./mcp-options.js";
 import {
   CallToolRequestSchema,
-  type CallToolResult,
   ErrorCode,
   ListResourcesRequestSchema,
   ListToolsRequestSchema,
   McpError,
   ReadResourceRequestSchema,
+  Server,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
-} from "@modelcontextprotocol/sdk/types.js";
-import { AgentwireError } from "../../client/errors.js";
-import { mailboxTools } from "./mailbox-tools.js";
-import { type MailboxMcpOptions, resolveMailboxMcpOptions } from "./mcp-options.js";
+} from "./mcp-sdk.js";
 import { checkArguments } from "./tool-arguments.js";
 import { UnreadResource, unreadUri } from "./unread-resource.js";
 

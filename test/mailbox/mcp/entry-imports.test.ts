@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,5 +57,53 @@ describe("the MCP SDK is loaded only by agentwire mailbox mcp and agentwire/mail
       `await import(${JSON.stringify(join(projectRoot, "src/mailbox/mcp/index.ts"))});`,
     ]);
     expect(sdk(urls).length).toBeGreaterThan(0);
+  });
+});
+
+describe("without @modelcontextprotocol/sdk installed", { timeout: 60_000 }, () => {
+  const withoutSdk = [
+    "--import",
+    "tsx",
+    "--import",
+    "./test/mailbox/mcp/support/register-without-sdk.mjs",
+  ];
+  const message =
+    "The mailbox MCP server (agentwire/mailbox-mcp) needs the optional package @modelcontextprotocol/sdk, which is not installed: npm install @modelcontextprotocol/sdk";
+
+  it("importing agentwire/mailbox-mcp is an AgentwireError naming the package and how to install it", () => {
+    const out = execFileSync(
+      process.execPath,
+      [...withoutSdk, "test/mailbox/mcp/support/import-without-sdk.ts"],
+      { cwd: projectRoot, encoding: "utf8" },
+    );
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const expected = { name: "ConnectError", reason: "unsupported", message };
+    // Every import of the entry fails the same way (the module's failure is kept).
+    expect(lines).toEqual([expected, expected]);
+  });
+
+  it("agentwire mailbox mcp prints that error alone and exits 1", () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        ...withoutSdk,
+        "bin/agentwire.ts",
+        "mailbox",
+        "mcp",
+        "--agent",
+        "a@demo",
+        "--url",
+        "http://127.0.0.1:1",
+      ],
+      { cwd: projectRoot, encoding: "utf8", input: "" },
+    );
+    expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
+      status: 1,
+      stdout: "",
+      stderr: `agentwire mailbox mcp: ${message}\n`,
+    });
   });
 });
