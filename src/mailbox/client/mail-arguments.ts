@@ -14,6 +14,16 @@ export function toSeq(what: string, name: string, value: SeqInput): bigint {
   return BigInt(value);
 }
 
+/** `watch`'s `after`, checked: a sequence (default 0) or "latest". */
+export function watchAfter(value: SeqInput | "latest" | undefined): bigint | "latest" {
+  if (value === "latest") return value;
+  assertArgument(
+    typeof value !== "string",
+    `watch: after must be a delivery sequence (a bigint or safe integer of at least 0) or "latest", got "${String(value)}"`,
+  );
+  return toSeq("watch", "after", value ?? 0n);
+}
+
 /** A count option, checked; undefined becomes `fallback` (0: the server's default). */
 export function count(what: string, name: string, value: number | undefined, fallback = 0): number {
   if (value === undefined) return fallback;

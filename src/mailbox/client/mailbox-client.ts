@@ -2,7 +2,7 @@ import { createClient } from "@connectrpc/connect";
 import { MailboxService } from "../../../gen/agentwire/mailbox/v1/service_pb.js";
 import { assertArgument } from "../../client/errors.js";
 import { runCall } from "./call-runner.js";
-import { count, id, recipients, required, toSeq } from "./mail-arguments.js";
+import { count, id, recipients, required, toSeq, watchAfter } from "./mail-arguments.js";
 import type {
   JsonObject,
   JsonValue,
@@ -80,7 +80,7 @@ export interface Mailbox<P extends JsonValue = JsonValue, S extends JsonObject =
   sync(threadId: string, options?: SyncOptions): Promise<MailContext<P, S>>;
   /** A thread's participants with their highest roles, ordered by when they joined. */
   participants(threadId: string, options?: MailCallOptions): Promise<ParticipantRole[]>;
-  /** Pushes this agent's deliveries after `after` as they arrive, resuming across reconnects. */
+  /** Pushes this agent's deliveries after `after` (a sequence, or `"latest"`: only new mail) as they arrive, resuming across reconnects. */
   watch(options?: WatchOptions): MailboxWatch<P, S>;
   /** Ends the client's watches and closes its connections; calls in flight fail with reason "rpc_failed". */
   close(): void;
@@ -267,13 +267,22 @@ export function createMailbox<P extends JsonValue = JsonValue, S extends JsonObj
         return res.participants.map(participant);
       }),
     watch(opts) {
-      const after = toSeq("watch", "after", opts?.after ?? 0n);
+      const after = watchAfter(opts?.after);
       const includeContext = opts?.context ?? true;
       const recent = count("watch", "recent", opts?.recent);
       const watch = new Watch<P, S>(
         {
-          open: (afterSeq, signal, onHeader) =>
-            rpc.watch({ agentId, afterSeq, includeContext, recent }, { signal, onHeader }),
+          open: (from, signal, onHeader) =>
+            rpc.watch(
+              {
+                agentId,
+                afterSeq: from === "latest" ? 0n : from,
+                fromLatest: from === "latest",
+                includeContext,
+                recent,
+              },
+              { signal, onHeader },
+            ),
           convert: convert("watch"),
           initialDelayMs: o.initialDelayMs,
           maxDelayMs: o.maxDelayMs,

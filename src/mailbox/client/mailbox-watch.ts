@@ -56,8 +56,14 @@ export interface WatchEvents {
 
 /** Options of `watch`. */
 export interface WatchOptions {
-  /** Deliver what comes after this sequence (default 0: every delivery from the first). */
-  after?: SeqInput;
+  /**
+   * Deliver what comes after this sequence (default 0: every delivery from the
+   * first), or `"latest"`: only what commits from when the server takes the
+   * watch's first stream on (the newest sequence then is fixed, and the watch
+   * turns `open` only once it is, so mail sent after that is delivered). Every
+   * reconnect resumes after `lastSeq`, as usual, so nothing in between is lost.
+   */
+  after?: SeqInput | "latest";
   /** Ends the watch: the iteration finishes without an error. */
   signal?: AbortSignal;
   /** Carry each delivery's thread context (default true). */
@@ -75,7 +81,10 @@ export interface MailboxWatch<P extends JsonValue = JsonValue, S extends JsonObj
   extends AsyncIterable<MailDelivery<P, S>> {
   /** The current state. */
   readonly state: WatchState;
-  /** The last sequence consumed (yielded, or reported invalid); pass it as `after` to resume elsewhere. */
+  /**
+   * The last sequence consumed (yielded, or reported invalid); pass it as `after` to resume elsewhere.
+   * With `after: "latest"`, 0 until the watch is `open`, then at least the newest sequence at its start.
+   */
   readonly lastSeq: Seq;
   /** Adds a listener; returns the function that removes it. */
   on<K extends keyof WatchEvents>(
@@ -88,8 +97,12 @@ export interface MailboxWatch<P extends JsonValue = JsonValue, S extends JsonObj
 
 /** What a watch needs from its client. */
 export interface WatchContext<P extends JsonValue, S extends JsonObject> {
-  /** Opens one Watch stream after `afterSeq`. */
-  open(afterSeq: bigint, signal: AbortSignal, onHeader: () => void): AsyncIterable<WatchResponse>;
+  /** Opens one Watch stream after `after` (a sequence, or the server's newest). */
+  open(
+    after: bigint | "latest",
+    signal: AbortSignal,
+    onHeader: () => void,
+  ): AsyncIterable<WatchResponse>;
   /** Converts (and validates) deliveries. */
   convert: ProtoConverter<P, S>;
   /** Backoff and limits. */
@@ -103,6 +116,8 @@ export interface WatchContext<P extends JsonValue, S extends JsonObject> {
 export class Watch<P extends JsonValue, S extends JsonObject> implements MailboxWatch<P, S> {
   state: WatchState = "connecting";
   lastSeq: Seq;
+  /** With `after: "latest"`, until a stream answered the newest sequence. */
+  private fromLatest: boolean;
   private attempt = 0;
   private iterated = false;
   private readonly stop = new AbortController();
@@ -111,10 +126,11 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
 
   constructor(
     private readonly ctx: WatchContext<P, S>,
-    after: bigint,
+    after: bigint | "latest",
     signal: AbortSignal | undefined,
   ) {
-    this.lastSeq = after;
+    this.fromLatest = after === "latest";
+    this.lastSeq = after === "latest" ? 0n : after;
     this.signal =
       signal === undefined ? this.stop.signal : AbortSignal.any([signal, this.stop.signal]);
     // A listener that throws is a bug of the listener: it surfaces as an
@@ -217,12 +233,24 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
       if (this.state === "connecting") this.setState("open");
     };
     let invalid: AgentwireError | undefined;
+    const fromLatest = this.fromLatest;
     try {
       armIdle();
-      for await (const res of this.ctx.open(this.lastSeq, abort.signal, opened)) {
+      const after = fromLatest ? "latest" : this.lastSeq;
+      // From the latest, the first heartbeat (the newest sequence) opens the watch.
+      const onHeader = fromLatest ? () => {} : opened;
+      for await (const res of this.ctx.open(after, abort.signal, onHeader)) {
+        const event = res.event;
+        if (this.fromLatest) {
+          if (event.case !== "heartbeat") {
+            invalid = latestUnsupported();
+            throw invalid;
+          }
+          this.fromLatest = false;
+          if (event.value.latestSeq > this.lastSeq) this.lastSeq = event.value.latestSeq;
+        }
         opened();
         healthy = true;
-        const event = res.event;
         if (event.case === "heartbeat" || event.case === undefined) {
           armIdle();
           continue;
@@ -307,4 +335,13 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
     this.state = state;
     this.events.emit("state", { state, previous, attempt: this.attempt, ...extra });
   }
+}
+
+/** The error of a server that answered a `from_latest` watch with a delivery first: it predates the field. */
+function latestUnsupported(): AgentwireError {
+  return new AgentwireError(
+    "unsupported",
+    'watch: the mailbox server does not support after: "latest" (it answered a delivery before the newest sequence); upgrade the server, or pass a sequence as after',
+    Code.Unimplemented,
+  );
 }

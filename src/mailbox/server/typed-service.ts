@@ -110,7 +110,14 @@ export function registerMailboxService(router: ConnectRouter, parts: MailboxServ
       const release = parts.streams.acquire(agentId);
       try {
         const recent = recentOption(req.recent) ?? RECENT_DEFAULT;
-        for await (const event of deliveryFeed(parts, agentId, req.afterSeq, ctx.signal)) {
+        let afterSeq = req.afterSeq;
+        if (req.fromLatest) {
+          // Fixed before the feed subscribes and reads: what commits later is delivered.
+          afterSeq = await core.latestSeq(agentId);
+          const value = { latestSeq: afterSeq, timeMs: BigInt(Date.now()) };
+          yield { event: { case: "heartbeat", value } };
+        }
+        for await (const event of deliveryFeed(parts, agentId, afterSeq, ctx.signal)) {
           if (event.kind === "heartbeat") {
             const value = { latestSeq: event.latestSeq, timeMs: BigInt(event.timeMs) };
             yield { event: { case: "heartbeat", value } };

@@ -177,6 +177,30 @@ describe.each<MailboxProtocol>(["connect", "grpc"])("every method over %s", (pro
     expect(resumed).toEqual([3n]);
   });
 
+  it('watch({ after: "latest" }) yields only mail sent once it is open, and resumes after it', async () => {
+    const from = agent(`l-from-${protocol}@t`);
+    const to = agent(`l-to-${protocol}@t`);
+    await from.send(to.agentId, { kind: "old", text: "1" });
+    await from.send(to.agentId, { kind: "old", text: "2" });
+    const ac = new AbortController();
+    const watch = to.watch({ after: "latest", signal: ac.signal, context: false });
+    const open = new Promise<void>((resolve) =>
+      watch.on("state", (c) => c.state === "open" && resolve()),
+    );
+    const seen: { seq: bigint; kind: string }[] = [];
+    const consumer = (async () => {
+      for await (const d of watch) {
+        seen.push({ seq: d.seq, kind: d.message.payload.kind });
+        if (d.seq === 3n) break;
+      }
+    })();
+    await open;
+    expect(watch.lastSeq).toBe(2n);
+    await from.send(to.agentId, { kind: "new", text: "3" });
+    await consumer;
+    expect(seen).toEqual([{ seq: 3n, kind: "new" }]);
+  });
+
   it("handoff options turn the snapshot into a handoff packet", async () => {
     const from = agent(`h-from-${protocol}@t`);
     const to = agent(`h-to-${protocol}@t`);

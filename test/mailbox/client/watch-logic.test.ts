@@ -242,6 +242,69 @@ describe("watch (logic, scripted server)", () => {
     expect(unused.state).toBe("closed");
   });
 
+  it('after "latest": asks the server for its newest sequence, opens on that heartbeat, and every reconnect resumes after it', async () => {
+    const { mailbox, streams } = setup();
+    const ac = new AbortController();
+    const watch = mailbox.watch({ after: "latest", signal: ac.signal });
+    const states: WatchStateChange[] = [];
+    watch.on("state", (c) => states.push(c));
+    const { items, done } = consume(watch);
+    const first = await streams.next("the first stream");
+    expect({ fromLatest: first.request.fromLatest, afterSeq: first.request.afterSeq }).toEqual({
+      fromLatest: true,
+      afterSeq: 0n,
+    });
+    expect({ state: watch.state, lastSeq: watch.lastSeq }).toEqual({
+      state: "connecting",
+      lastSeq: 0n,
+    });
+    // A stream that broke before the newest sequence arrived asks for it again.
+    first.fail(Code.Unavailable, "restarting");
+    const second = await streams.next("the second stream");
+    expect(second.request.fromLatest).toBe(true);
+    expect(states.map((c) => c.state)).toEqual(["reconnecting", "connecting"]);
+    second.heartbeat(7);
+    second.fail(Code.Unavailable, "restarting again");
+    // Once known, the newest sequence is where every later stream resumes.
+    const third = await streams.next("the third stream");
+    expect({ fromLatest: third.request.fromLatest, afterSeq: third.request.afterSeq }).toEqual({
+      fromLatest: false,
+      afterSeq: 7n,
+    });
+    expect(watch.lastSeq).toBe(7n);
+    third.deliver(8);
+    expect((await items.next("delivery 8")).seq).toBe(8n);
+    expect(states.map((c) => c.state)).toEqual([
+      "reconnecting",
+      "connecting",
+      "open",
+      "reconnecting",
+      "connecting",
+      "open",
+    ]);
+    ac.abort();
+    expect(await done).toEqual({ ok: true });
+  });
+
+  it('after "latest" on a server that predates it (a delivery first) fails with reason unsupported, not old mail', async () => {
+    const { mailbox, streams } = setup();
+    const watch = mailbox.watch({ after: "latest" });
+    const { items, done } = consume(watch);
+    const s = await streams.next("the stream");
+    s.deliver(1);
+    const end = await done;
+    expect(end.ok).toBe(false);
+    const error = (end as { error: AgentwireError }).error;
+    expect(error).toBeInstanceOf(AgentwireError);
+    expect({ reason: error.reason, code: error.code }).toEqual({
+      reason: "unsupported",
+      code: Code.Unimplemented,
+    });
+    expect(error.rawMessage).toMatch(/does not support after: "latest"/);
+    expect(items.all).toEqual([]);
+    expect(streams.all).toHaveLength(1);
+  });
+
   it("a watch is iterated once, and bad options name the option", () => {
     const { mailbox } = setup();
     const watch = mailbox.watch();
@@ -250,5 +313,8 @@ describe("watch (logic, scripted server)", () => {
     watch.close();
     expect(() => mailbox.watch({ after: -1 })).toThrow(/watch: after must be a delivery sequence/);
     expect(() => mailbox.watch({ after: 1.5 })).toThrow(AgentwireError);
+    expect(() => mailbox.watch({ after: "newest" as "latest" })).toThrow(
+      'watch: after must be a delivery sequence (a bigint or safe integer of at least 0) or "latest", got "newest"',
+    );
   });
 });
