@@ -88,7 +88,10 @@ export function createOnePortServer(
   // timeouts to enforce) from its 'listening' event; this one never listens itself.
   http1.emit("listening");
 
-  const net = createNetServer((socket) => {
+  // node:http's own servers turn Nagle's algorithm off; this one accepts for
+  // them, so it must too, or a response written in pieces (a streamed Watch
+  // frame, a chunked body's last chunk) waits for the client's delayed ACK.
+  const net = createNetServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => {
       sockets.delete(socket);

@@ -110,7 +110,7 @@ export function registerMailboxService(router: ConnectRouter, parts: MailboxServ
       const release = parts.streams.acquire(agentId);
       try {
         const recent = recentOption(req.recent) ?? RECENT_DEFAULT;
-        for await (const event of deliveryFeed(parts, agentId, req.afterSeq, ctx.signal)) {
+        for await (const event of deliveryFeed(parts, agentId, req.afterSeq, ctx.signal, true)) {
           if (event.kind === "heartbeat") {
             const value = { latestSeq: event.latestSeq, timeMs: BigInt(event.timeMs) };
             yield { event: { case: "heartbeat", value } };
