@@ -36,6 +36,13 @@ export interface MailboxOptions<P extends JsonValue = JsonValue> {
   /** The largest message accepted from the server, in bytes (default 64 MiB). */
   readMaxBytes?: number;
   /**
+   * An idle keep-alive connection is closed by the client after this long, in
+   * milliseconds (default 4000; a server's `Keep-Alive: timeout=N` lowers it to
+   * N-1 s). It must stay below the server's keep-alive timeout: a send is not
+   * retried, so one written onto a connection the server is closing fails.
+   */
+  socketIdleTimeoutMs?: number;
+  /**
    * A Connect transport to use instead of opening connections (e.g. the
    * testing kit's in-memory mailbox); `baseUrl` and `protocol` are then ignored.
    */
@@ -56,6 +63,7 @@ export interface ResolvedMailboxOptions<P extends JsonValue = JsonValue> {
   reconnectAttempts: number;
   idleTimeoutMs: number;
   readMaxBytes: number;
+  socketIdleTimeoutMs: number;
   transport: Transport | undefined;
 }
 
@@ -116,12 +124,18 @@ export function resolveMailboxOptions<P extends JsonValue = JsonValue>(
     reconnectAttempts: o.reconnectAttempts ?? Number.POSITIVE_INFINITY,
     idleTimeoutMs: o.idleTimeoutMs ?? 60_000,
     readMaxBytes: o.readMaxBytes ?? 64 * 1024 * 1024,
+    socketIdleTimeoutMs: o.socketIdleTimeoutMs ?? 4000,
     transport: o.transport,
   };
   for (const name of ["timeoutMs", "initialDelayMs", "maxDelayMs", "idleTimeoutMs"] as const) {
     assertNumber(name, resolved[name], 0);
   }
-  for (const name of ["readAttempts", "reconnectAttempts", "readMaxBytes"] as const) {
+  for (const name of [
+    "readAttempts",
+    "reconnectAttempts",
+    "readMaxBytes",
+    "socketIdleTimeoutMs",
+  ] as const) {
     assertNumber(name, resolved[name], 1);
   }
   assertArgument(

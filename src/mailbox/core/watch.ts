@@ -25,6 +25,12 @@ export interface WatchOptions {
   heartbeatMs?: number;
   /** How many deliveries are read from the store at a time; 100 by default. */
   batchSize?: number;
+  /**
+   * Yield a heartbeat at once when the first replay brings nothing, so a
+   * stream that sends its headers with its first event opens without waiting
+   * for mail or for the first timed heartbeat. False by default.
+   */
+  announce?: boolean;
 }
 
 /** Streams an agent's deliveries after `afterSeq`, then new ones, with heartbeats, until `signal` aborts. */
@@ -40,6 +46,7 @@ export async function* watchDeliveries(
     throw invalidArgument(`batchSize: must be a positive integer, got ${batchSize}`);
   if (signal.aborted) return;
   let cursor = options.afterSeq;
+  let announce = options.announce === true;
   let woken = true;
   let wakeUp: (() => void) | undefined;
   const wake = () => {
@@ -55,6 +62,7 @@ export async function* watchDeliveries(
         for (;;) {
           const batch = await core.deliveries(agentId, cursor, batchSize);
           for (const delivery of batch) {
+            announce = false;
             cursor = delivery.seq;
             yield { kind: "delivery", delivery };
             if (signal.aborted) return;
@@ -63,6 +71,12 @@ export async function* watchDeliveries(
         }
       }
       if (signal.aborted) return;
+      if (announce) {
+        announce = false;
+        yield { kind: "heartbeat", latestSeq: await core.latestSeq(agentId), timeMs: Date.now() };
+        if (signal.aborted) return;
+        if (woken) continue;
+      }
       const timedOut = await new Promise<boolean>((resolve) => {
         const timer = setTimeout(() => resolve(true), heartbeatMs);
         wakeUp = () => {

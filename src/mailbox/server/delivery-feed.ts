@@ -11,18 +11,25 @@ import type { Delivery, MailboxCore, MailContext } from "../core/mailbox-types.j
 import { type WatchEvent, watchDeliveries } from "../core/watch.js";
 import type { MailboxServerParts } from "./route-context.js";
 
-/** The feed of `agentId`'s deliveries after `afterSeq` for a stream that ends with `signal` or the server's drain. */
+/**
+ * The feed of `agentId`'s deliveries after `afterSeq` for a stream that ends
+ * with `signal` or the server's drain; `announce`: a heartbeat at once when
+ * there is nothing to replay (the typed Watch: connect sends the response
+ * headers with the first message).
+ */
 export function deliveryFeed(
   parts: MailboxServerParts,
   agentId: string,
   afterSeq: bigint,
   signal: AbortSignal,
+  announce = false,
 ): AsyncGenerator<WatchEvent, void, undefined> {
   return watchDeliveries(parts.core, agentId, {
     afterSeq,
     signal: AbortSignal.any([signal, parts.shutdown]),
     heartbeatMs: parts.options.sseHeartbeatMs,
     batchSize: parts.options.streamPageSize,
+    announce,
   });
 }
 

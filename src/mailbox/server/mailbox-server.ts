@@ -91,7 +91,10 @@ export async function createMailboxServer(
     shutdownSignal: shutdown.signal,
   });
   const guarded = withBrowserGuards(handler, opts.auth === "open");
-  const listener = createOnePortServer(guarded, { firstBytesTimeoutMs: opts.firstBytesTimeoutMs });
+  const listener = createOnePortServer(guarded, {
+    firstBytesTimeoutMs: opts.firstBytesTimeoutMs,
+    keepAliveTimeoutMs: opts.keepAliveTimeoutMs,
+  });
   let address: MailboxServerAddress | undefined;
   let closing: Promise<void> | undefined;
 

@@ -35,6 +35,8 @@ export type DualHandler = (
 export interface OnePortServerOptions {
   /** Milliseconds a connection may take to send enough bytes to tell its protocol. */
   readonly firstBytesTimeoutMs: number;
+  /** Milliseconds an idle HTTP/1.1 keep-alive connection stays open. */
+  readonly keepAliveTimeoutMs: number;
 }
 
 /** A listener serving HTTP/1.1 and h2c on one port. */
@@ -69,6 +71,11 @@ export function createOnePortServer(
     if (draining) res.setHeader("connection", "close");
     handler(req, res);
   });
+  http1.keepAliveTimeout = options.keepAliveTimeoutMs;
+  // node:http wants the headers timeout above the keep-alive timeout (and not
+  // above the request timeout) or it may cut an idle connection first.
+  http1.headersTimeout = Math.max(http1.headersTimeout, options.keepAliveTimeoutMs + 1000);
+  http1.requestTimeout = Math.max(http1.requestTimeout, http1.headersTimeout);
   const http2 = createHttp2Server(handler);
   http2.on("session", (session) => {
     sessions.add(session);
@@ -81,7 +88,10 @@ export function createOnePortServer(
   // timeouts to enforce) from its 'listening' event; this one never listens itself.
   http1.emit("listening");
 
-  const net = createNetServer((socket) => {
+  // node:http's own servers turn Nagle's algorithm off; this one accepts for
+  // them, so it must too, or a response written in pieces (a streamed Watch
+  // frame, a chunked body's last chunk) waits for the client's delayed ACK.
+  const net = createNetServer({ noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once("close", () => {
       sockets.delete(socket);

@@ -43,6 +43,13 @@ export interface MailboxServerOptions {
   readonly drainTimeoutMs?: number;
   /** Milliseconds a new connection may take to send its first bytes. Default 10000. */
   readonly firstBytesTimeoutMs?: number;
+  /**
+   * Milliseconds an idle HTTP/1.1 keep-alive connection is kept open (announced
+   * as `Keep-Alive: timeout=`). Default 30000: well above the idle timeout of
+   * clients (agentwire's closes idle connections after 4 s), so the client,
+   * never the server, ends an idle connection and no request races its close.
+   */
+  readonly keepAliveTimeoutMs?: number;
   /** Receives warnings (binding beyond loopback in token mode) and notable events. */
   readonly onLog?: (line: string) => void;
 }
@@ -63,6 +70,7 @@ export interface ResolvedMailboxServerOptions {
   readonly streamPageSize: number;
   readonly drainTimeoutMs: number;
   readonly firstBytesTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
   readonly onLog: (line: string) => void;
 }
 
@@ -134,6 +142,7 @@ export function resolveMailboxServerOptions(
     streamPageSize: integer("streamPageSize", options.streamPageSize ?? 100, 1, 10_000),
     drainTimeoutMs: integer("drainTimeoutMs", options.drainTimeoutMs ?? 5000, 0),
     firstBytesTimeoutMs: integer("firstBytesTimeoutMs", options.firstBytesTimeoutMs ?? 10_000, 1),
+    keepAliveTimeoutMs: integer("keepAliveTimeoutMs", options.keepAliveTimeoutMs ?? 30_000, 1),
     onLog: options.onLog ?? (() => {}),
   };
 }

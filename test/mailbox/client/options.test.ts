@@ -16,6 +16,7 @@ describe("resolveMailboxOptions", () => {
       maxDelayMs: 5000,
       reconnectAttempts: Number.POSITIVE_INFINITY,
       idleTimeoutMs: 60_000,
+      socketIdleTimeoutMs: 4000,
     });
     expect(o.token).toBeUndefined();
     expect(o.validate).toBeUndefined();
@@ -35,6 +36,7 @@ describe("resolveMailboxOptions", () => {
     [{ reconnectAttempts: 0 }, "reconnectAttempts"],
     [{ idleTimeoutMs: -5 }, "idleTimeoutMs"],
     [{ readMaxBytes: 0 }, "readMaxBytes"],
+    [{ socketIdleTimeoutMs: 0 }, "socketIdleTimeoutMs"],
     [{ initialDelayMs: 10, maxDelayMs: 5 }, "maxDelayMs (5) must not be below initialDelayMs (10)"],
   ])("refuses %o, naming %s", (bad, name) => {
     let error: unknown;

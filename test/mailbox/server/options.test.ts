@@ -26,6 +26,7 @@ describe("resolveMailboxServerOptions", () => {
       maxConcurrentStreams: 1000,
       maxWatchersPerAgent: 8,
       streamPageSize: 100,
+      keepAliveTimeoutMs: 30_000,
     });
   });
 
@@ -38,6 +39,7 @@ describe("resolveMailboxServerOptions", () => {
     refused({ maxWatchersPerAgent: -1 }, "maxWatchersPerAgent");
     refused({ streamPageSize: 0 }, "streamPageSize");
     refused({ drainTimeoutMs: -5 }, "drainTimeoutMs");
+    refused({ keepAliveTimeoutMs: 0 }, "keepAliveTimeoutMs");
     refused({ auth: "maybe" as "open" }, "auth");
     refused({ host: "" }, "host");
     refused({ db: "" }, "db");

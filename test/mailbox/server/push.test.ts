@@ -168,6 +168,26 @@ describe.each<TypedTransportKind>(["grpc", "connect-1.1"])("Watch over %s", (kin
     await mailbox.close();
   });
 
+  it("with nothing to replay, opens at once with a heartbeat (not at the first timed one)", async () => {
+    const slow = await startMailbox({ sseHeartbeatMs: 60_000 });
+    const client = typedMailbox(slow.url, kind);
+    try {
+      const [a, b] = [agent("a"), agent("b")];
+      const w = watch(client, b);
+      const first = await w.events.next("the opening heartbeat");
+      expect(first.event.case === "heartbeat" && first.event.value.latestSeq).toBe(0n);
+      await client.client.send({ sender: a, to: [b] });
+      expect(await w.nextSeq()).toBe(1n);
+      // After a replay that brought something, no opening heartbeat.
+      const resumed = watch(client, b);
+      expect((await resumed.events.next("the replay")).event.case).toBe("delivery");
+      await Promise.all([w.stop(), resumed.stop()]);
+    } finally {
+      client.close();
+      await slow.close();
+    }
+  });
+
   it("replays after the cursor then streams, resumes from a sequence, heartbeats when idle", async () => {
     const [a, b] = [agent("a"), agent("b")];
     for (let i = 0; i < 3; i++) await typed.client.send({ sender: a, to: [b] });
