@@ -134,7 +134,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
     sendTurn(conversation, messageId, frames, content) {
       const refused = chat.refusal(conversation);
       if (refused !== undefined) return refused;
-      hub.resetBuffer(conversation.id);
+      hub.beginTurn(conversation.id);
       store.beginTurn(conversation, messageId);
       for (const frame of frames) link.send(frame);
       const timestamp = new Date();
@@ -159,6 +159,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
       const turn = store.endTurn(conversation);
       const responseId = turn?.responseId ?? conversation.replyId;
       hub.publish(conversation.id, "finish", responseId ? { response_id: responseId } : {});
+      hub.endTurn(conversation.id);
       hub.closeConversation(conversation.id);
       conversation.dropUntilStart = true;
       if (conversation.replyText) finishReply(conversation, responseId, true);
@@ -202,9 +203,11 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
           "finish",
           frame.responseId ? { response_id: frame.responseId } : {},
         );
+        hub.endTurn(conversation.id);
       } else if (p.case === "error") {
         conversation.replyText = "";
         store.endTurn(conversation);
+        hub.endTurn(conversation.id);
       }
     },
     handleAgentGone() {
@@ -212,6 +215,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
         if (!store.endTurn(conversation)) continue;
         conversation.replyText = "";
         unavailable(conversation.id, "the agent disconnected during the turn");
+        hub.endTurn(conversation.id);
       }
     },
     handleTurnIdle(conversation) {
@@ -221,6 +225,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
         message: `the agent sent nothing for ${Math.round(turnIdleTimeoutMs / 1000)} s`,
         retryable: true,
       });
+      hub.endTurn(conversation.id);
     },
   };
   return chat;

@@ -25,6 +25,8 @@ export interface DevSidecarOptions {
   readonly maxFrameBytes?: number;
   /** Most events of the current turn kept for `Last-Event-ID` resume. Default 1000. */
   readonly resumeBufferEvents?: number;
+  /** For how many milliseconds after a turn ended a new SSE connection without `Last-Event-ID` still gets that turn's events. Default 5000. */
+  readonly lateJoinWindowMs?: number;
   /** Most bytes an SSE connection may have unsent before it is dropped (it resumes with `Last-Event-ID`). Default 1 MiB. */
   readonly maxSseBacklogBytes?: number;
   /** Most conversations kept that never had a turn; the oldest beyond it is forgotten. Default 1000. */
@@ -78,6 +80,7 @@ export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDe
     ),
     maxFrameBytes: checkCount("maxFrameBytes", options.maxFrameBytes ?? 4 * 1024 * 1024, 1024),
     resumeBufferEvents: checkCount("resumeBufferEvents", options.resumeBufferEvents ?? 1000, 1),
+    lateJoinWindowMs: checkCount("lateJoinWindowMs", options.lateJoinWindowMs ?? 5000, 0),
     maxSseBacklogBytes: checkCount(
       "maxSseBacklogBytes",
       options.maxSseBacklogBytes ?? 1024 * 1024,

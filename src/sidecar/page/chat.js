@@ -6,7 +6,7 @@
  */
 import { createVoiceRecorder } from "./chat-audio.js";
 import { buildForm } from "./chat-form.js";
-import { openStream } from "./chat-stream.js";
+import { expectEnd, openStream } from "./chat-stream.js";
 import { el, parseJson } from "./chat-util.js";
 
 const STORE_KEY = "agentwire.dev.conversations";
@@ -379,13 +379,16 @@ function afterPost(res) {
     showError({ message: `The message could not be sent (${res.status}).`, retryable: true });
 }
 
+// The sidecar ends the conversation's streams on a cancel: that end is no
+// break, and a message sent next waits until the stream is back.
 async function stop() {
   if (!state.running || !state.current) return;
-  if (state.stream) state.stream.quick = true;
+  const expected = state.stream ? expectEnd(state.stream, 3000) : undefined;
   state.stopped = true;
   endReply("Stopped");
   setRunning(false);
-  await post(convPath("/cancel"));
+  const res = await post(convPath("/cancel"));
+  if (res.ok && expected) await expected.reconnected;
   input.focus();
 }
 
