@@ -158,7 +158,8 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
     cancel(conversation) {
       const turn = store.endTurn(conversation);
       const responseId = turn?.responseId ?? conversation.replyId;
-      hub.publish(conversation.id, "finish", responseId ? { response_id: responseId } : {});
+      // As the deployed adapter: the finish of a stopped turn has an empty response_id.
+      hub.publish(conversation.id, "finish", { response_id: "" });
       hub.endTurn(conversation.id);
       hub.closeConversation(conversation.id);
       conversation.dropUntilStart = true;

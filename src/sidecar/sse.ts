@@ -22,9 +22,6 @@ export type SseEventName =
   | "finish"
   | "error"
   | "injected"
-  | "step-start"
-  | "step-end"
-  | "reasoning-delta"
   | "heartbeat";
 
 /** An event with its id, as kept in the resume buffer. */

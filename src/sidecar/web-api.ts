@@ -5,9 +5,7 @@
  * @module
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { toJson } from "@bufbuild/protobuf";
 import { audioPlaceholderContent } from "../audio/audio-filetype.js";
-import { AgentConfigSchema, ThreadHistoryResponseSchema } from "../schema/index.js";
 import type { AgentLink } from "../sidecar-core/agent-link.js";
 import { threadHistory } from "../sidecar-core/history-source.js";
 import { AUDIO_CHUNK_BYTES, audioTurn } from "./audio-ingest.js";
@@ -23,6 +21,7 @@ import {
 } from "./http-util.js";
 import { pageAssets } from "./page.js";
 import { parseAttachments, parseRenderableAnswer } from "./request-parsing.js";
+import { agentConfigJson, historyJson } from "./response-shapes.js";
 import type { SseHub } from "./sse.js";
 
 /** Parts the web API works with. */
@@ -44,6 +43,9 @@ export interface WebApiParts {
 }
 
 const CONVERSATION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** Form answers: `interactions/{id}`, and `renderables/{id}`, the name agentwire used first. */
+const FORM_ANSWER = /^(interactions|renderables)$/;
 
 /** Decodes one percent-encoded path segment; malformed encoding is a 400, not a URIError. */
 function decodeSegment(raw: string): string {
@@ -75,7 +77,11 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     if (result.kind === "no_agent") {
       sendJson(res, 424, { error: "agent_unavailable", message: "no agent is connected" });
     } else if (result.kind === "turn_in_progress") {
-      sendJson(res, 409, { error: "turn_in_progress" });
+      sendJson(res, 409, {
+        error: "turn_in_progress",
+        error_description:
+          "a reply is still running in this conversation; cancel it or wait for its finish",
+      });
     } else {
       sendJson(res, 200, {
         message_id: result.messageId,
@@ -100,7 +106,7 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     }
     if (url.pathname === "/health" && method === "GET") {
       sendJson(res, 200, {
-        status: "ok",
+        status: "healthy",
         connections: hub.connectionCount,
         agent_connected: link.connected,
         timestamp: new Date().toISOString(),
@@ -110,7 +116,7 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     if (url.pathname === "/api/agent/config" && method === "GET") {
       const config = link.config;
       if (!config) sendJson(res, 404, { error: "no_agent_config" });
-      else sendJson(res, 200, toJson(AgentConfigSchema, config, { alwaysEmitImplicit: true }));
+      else sendJson(res, 200, agentConfigJson(config));
       return;
     }
     if (url.pathname === "/api/conversations" && method === "POST") {
@@ -131,8 +137,7 @@ export function createWebApi(parts: WebApiParts): RequestListener {
       const max = Number(url.searchParams.get("limit") ?? "0");
       if (!Number.isInteger(max) || max < 0)
         throw new HttpError(400, "bad_limit", "limit must be 0 or more");
-      const history = threadHistory(webHistorySource(store), conversationId, max);
-      sendJson(res, 200, toJson(ThreadHistoryResponseSchema, history, { useProtoFieldName: true }));
+      sendJson(res, 200, historyJson(threadHistory(webHistorySource(store), conversationId, max)));
       return;
     }
     const conversation = store.ensure(conversationId);
@@ -147,7 +152,7 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     } else if (action === "POST cancel") {
       chat.cancel(conversation);
       res.writeHead(204).end();
-    } else if (method === "POST" && path[3] === "renderables" && path.length === 5) {
+    } else if (method === "POST" && FORM_ANSWER.test(path[3] ?? "") && path.length === 5) {
       const body = await readJsonObject(req, parts.maxJsonBodyBytes);
       const answer = parseRenderableAnswer(body);
       if (!chat.answerRenderable(conversation, decodeSegment(path[4] ?? ""), answer)) {

@@ -28,7 +28,8 @@ describe("cancel, disconnect, resume, idle", () => {
     await sse.next((e) => e.data.content === "partial");
     const res = await h.post(`/api/conversations/${id}/cancel`);
     expect(res.status).toBe(204);
-    expect((await sse.nextEvent("finish")).data.response_id).toBe(msg.responseId);
+    // As the deployed adapter: the finish of a stopped turn has an empty response_id.
+    expect((await sse.nextEvent("finish")).data.response_id).toBe("");
     await sse.ended;
     const stop = await agent.next((f) => f.payload.case === "feedback");
     const fb = stop.payload.value as PlatformFeedback;
