@@ -66,6 +66,8 @@ export interface Chat {
   sendMessage(conversation: Conversation, content: string, attachments: Attachment[]): SendResult;
   /** Finishes the turn, closes the conversation's SSE connections and sends STOP to the agent. */
   cancel(conversation: Conversation): void;
+  /** Deletes a conversation: stops its running turn (as a cancel does), ends its streams, forgets it. */
+  deleteConversation(conversation: Conversation): void;
   /** Forwards a form answer as `feedback.renderable_response`; false when no agent is connected. */
   answerRenderable(conversation: Conversation, id: string, answer: RenderableAnswer): boolean;
   /** Starts a turn for user message `messageId`: sends `frames` to the agent and records `content` in history. */
@@ -168,6 +170,11 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
       link.send(
         feedback(conversation, { responseId, feedback: { case: "streamControl", value: stop } }),
       );
+    },
+    deleteConversation(conversation) {
+      if (conversation.turn) chat.cancel(conversation);
+      hub.drop(conversation.id);
+      store.delete(conversation.id);
     },
     answerRenderable(conversation, id, answer) {
       if (!link.connected) return false;

@@ -26,10 +26,10 @@ export function isStateChanging(method: string): boolean {
  * Refuses a state-changing request that a page on another origin could have
  * sent: 403 when the browser says it is cross-site (`Sec-Fetch-Site` other
  * than `same-origin`) or its `Origin` is not this server's own, and 415 when
- * it has no content type or a CORS-safelisted one: a browser sends any other
- * type (application/json, audio/*) only after a preflight that this server
- * never answers, so a hostile page cannot forge one even where the headers
- * above are missing.
+ * a POST has no content type or a CORS-safelisted one: a browser sends any
+ * other type (application/json, audio/*), and any other method (DELETE), only
+ * after a preflight that this server never answers for another origin, so a
+ * hostile page cannot forge one even where the headers above are missing.
  */
 export function refuseCrossSite(req: IncomingMessage): void {
   const site = header(req, "sec-fetch-site");
@@ -49,6 +49,8 @@ export function refuseCrossSite(req: IncomingMessage): void {
       `refused a request from origin ${origin}: only ${own} may change state`,
     );
   }
+  // Only a POST can be a "simple" cross-site request; any other method (DELETE) needs a preflight.
+  if (req.method !== "POST") return;
   const type = header(req, "content-type") ?? "";
   if (type === "" || SIMPLE_CONTENT_TYPES.test(type)) {
     throw new HttpError(

@@ -52,6 +52,7 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
     turnIdleTimeoutMs: opts.turnIdleTimeoutMs,
     onTurnIdle: (conversation, turn) => chat?.handleTurnIdle(conversation, turn),
     maxIdleConversations: opts.maxIdleConversations,
+    maxConversations: opts.maxConversations,
     inUse: (id) => hub.hasConnections(id),
     onForget: (id) => hub.forget(id),
   });

@@ -31,6 +31,8 @@ export interface DevSidecarOptions {
   readonly maxSseBacklogBytes?: number;
   /** Most conversations kept that never had a turn; the oldest beyond it is forgotten. Default 1000. */
   readonly maxIdleConversations?: number;
+  /** Most conversations kept in all; beyond it the oldest without a running turn or open stream is forgotten. Default 1000. */
+  readonly maxConversations?: number;
   /** Most concurrent HTTP/2 streams per gRPC connection (an agent needs a few). Default 100. */
   readonly maxConcurrentStreams?: number;
   /** Largest JSON request body of the web API, in bytes. Default 1 MiB. */
@@ -91,6 +93,7 @@ export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDe
       options.maxIdleConversations ?? 1000,
       1,
     ),
+    maxConversations: checkCount("maxConversations", options.maxConversations ?? 1000, 1),
     maxConcurrentStreams: checkCount(
       "maxConcurrentStreams",
       options.maxConcurrentStreams ?? 100,

@@ -81,6 +81,8 @@ export interface SseHub {
   hasConnections(conversationId: string): boolean;
   /** Forgets a conversation's ids and buffer (it was forgotten by the store); no-op while connected. */
   forget(conversationId: string): void;
+  /** Ends every connection of a conversation and forgets its ids and buffer (it was deleted). */
+  drop(conversationId: string): void;
   /** Ends every connection of a conversation (after a cancel). */
   closeConversation(conversationId: string): void;
   /** Ends every connection (shutdown). */
@@ -231,6 +233,12 @@ export function createSseHub(options: SseHubOptions): SseHub {
       if (!c?.turnRunning) return;
       c.turnRunning = false;
       c.turnEndedAt = performance.now();
+    },
+    drop(conversationId) {
+      const c = channels.get(conversationId);
+      if (!c) return;
+      for (const res of c.connections) res.end();
+      channels.delete(conversationId);
     },
     closeConversation(conversationId) {
       const c = channels.get(conversationId);

@@ -10,6 +10,7 @@ import type { AgentLink } from "../sidecar-core/agent-link.js";
 import { threadHistory } from "../sidecar-core/history-source.js";
 import { AUDIO_CHUNK_BYTES, audioTurn } from "./audio-ingest.js";
 import type { Chat, Refusal, SendResult } from "./chat.js";
+import { routeChatConversations } from "./conversation-routes.js";
 import { type ConversationStore, webHistorySource } from "./conversations.js";
 import { isStateChanging, refuseCrossSite } from "./cross-site.js";
 import {
@@ -125,6 +126,16 @@ export function createWebApi(parts: WebApiParts): RequestListener {
         conversation_id: conversation.id,
         created_at: conversation.createdAt.toISOString(),
       });
+      return;
+    }
+    if (
+      path[0] === "api" &&
+      path[1] === "chat" &&
+      path[2] === "conversations" &&
+      path.length <= 4
+    ) {
+      const id = path[3] === undefined ? undefined : conversationIdOf(path[3]);
+      routeChatConversations({ store, chat }, method, url, id, res);
       return;
     }
     if (path[0] !== "api" || path[1] !== "conversations" || path.length < 4) {
