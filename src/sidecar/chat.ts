@@ -76,6 +76,7 @@ export interface Chat {
     messageId: string,
     frames: AgentResponse[],
     content: string,
+    attachments?: readonly Attachment[],
   ): SendResult;
   /** Routes one reply frame from the agent by `conversation_id`. */
   handleFrame(frame: AgentResponse): void;
@@ -133,7 +134,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
       if (conversation.turn) return { kind: "turn_in_progress" };
       return undefined;
     },
-    sendTurn(conversation, messageId, frames, content) {
+    sendTurn(conversation, messageId, frames, content, attachments = []) {
       const refused = chat.refusal(conversation);
       if (refused !== undefined) return refused;
       hub.beginTurn(conversation.id);
@@ -147,6 +148,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
         username: ANONYMOUS_USER.username,
         content,
         timestamp,
+        ...(attachments.length > 0 ? { attachments } : {}),
       });
       return { kind: "sent", messageId, timestamp };
     },
@@ -155,7 +157,13 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
         { conversationId: conversation.id, content, attachments },
         WEB_USER_DEFAULTS,
       );
-      return chat.sendTurn(conversation, message.id, [incomingMessageFrame(message)], content);
+      return chat.sendTurn(
+        conversation,
+        message.id,
+        [incomingMessageFrame(message)],
+        content,
+        message.attachments,
+      );
     },
     cancel(conversation) {
       const turn = store.endTurn(conversation);

@@ -30,8 +30,10 @@ export function isStateChanging(method: string): boolean {
  * other type (application/json, audio/*), and any other method (DELETE), only
  * after a preflight that this server never answers for another origin, so a
  * hostile page cannot forge one even where the headers above are missing.
+ * With `formUpload` (the files API), a multipart POST that says it is
+ * same-origin (`Sec-Fetch-Site` or `Origin`) is let in.
  */
-export function refuseCrossSite(req: IncomingMessage): void {
+export function refuseCrossSite(req: IncomingMessage, formUpload = false): void {
   const site = header(req, "sec-fetch-site");
   if (site !== undefined && site !== "same-origin") {
     throw new HttpError(
@@ -52,6 +54,14 @@ export function refuseCrossSite(req: IncomingMessage): void {
   // Only a POST can be a "simple" cross-site request; any other method (DELETE) needs a preflight.
   if (req.method !== "POST") return;
   const type = header(req, "content-type") ?? "";
+  // A file upload is multipart, a "simple" type: it is let in only when the
+  // browser itself says it comes from this origin.
+  if (
+    formUpload &&
+    /^multipart\/form-data\b/i.test(type) &&
+    (site === "same-origin" || origin === own)
+  )
+    return;
   if (type === "" || SIMPLE_CONTENT_TYPES.test(type)) {
     throw new HttpError(
       415,

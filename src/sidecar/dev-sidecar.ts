@@ -15,6 +15,7 @@ import { closeServer, listenOn, trackHttp2Sessions, urlOf } from "../sidecar-cor
 import { createMessagingService } from "../sidecar-core/messaging-service.js";
 import { type Chat, createChat } from "./chat.js";
 import { createConversationStore, webHistorySource } from "./conversations.js";
+import { createFileStore } from "./file-store.js";
 import { isLoopbackAddress } from "./http-util.js";
 import { type DevSidecarOptions, resolveDevSidecarOptions } from "./options.js";
 import { createSseHub } from "./sse.js";
@@ -89,6 +90,8 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
       link,
       maxJsonBodyBytes: opts.maxJsonBodyBytes,
       maxAudioBodyBytes: opts.maxAudioBodyBytes,
+      files: createFileStore(opts),
+      maxFileBytes: opts.maxFileBytes,
       loopbackOnly: isLoopbackAddress(opts.host),
     }),
   );

@@ -39,6 +39,12 @@ export interface DevSidecarOptions {
   readonly maxJsonBodyBytes?: number;
   /** Largest audio upload, in bytes. Default 25 MiB. */
   readonly maxAudioBodyBytes?: number;
+  /** Largest file the files API takes, in bytes. Default 10 MiB. */
+  readonly maxFileBytes?: number;
+  /** Most files the files API keeps. Default 100. */
+  readonly maxFiles?: number;
+  /** Most bytes the files API keeps over all files. Default 100 MiB. */
+  readonly maxFileStoreBytes?: number;
   /** Version string `HealthCheck` reports. */
   readonly version?: string;
   /** Aborting it closes the sidecar, as `close()` does. */
@@ -103,6 +109,13 @@ export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDe
     maxAudioBodyBytes: checkCount(
       "maxAudioBodyBytes",
       options.maxAudioBodyBytes ?? 25 * 1024 * 1024,
+      1,
+    ),
+    maxFileBytes: checkCount("maxFileBytes", options.maxFileBytes ?? 10 * 1024 * 1024, 1),
+    maxFiles: checkCount("maxFiles", options.maxFiles ?? 100, 1),
+    maxFileStoreBytes: checkCount(
+      "maxFileStoreBytes",
+      options.maxFileStoreBytes ?? 100 * 1024 * 1024,
       1,
     ),
     version: options.version ?? DEV_SIDECAR_VERSION,

@@ -13,6 +13,8 @@ import type { Chat, Refusal, SendResult } from "./chat.js";
 import { routeChatConversations } from "./conversation-routes.js";
 import { type ConversationStore, webHistorySource } from "./conversations.js";
 import { isStateChanging, refuseCrossSite } from "./cross-site.js";
+import { routeFiles } from "./file-routes.js";
+import type { FileStore } from "./file-store.js";
 import {
   HttpError,
   isLoopbackHostHeader,
@@ -39,6 +41,10 @@ export interface WebApiParts {
   readonly maxJsonBodyBytes: number;
   /** Largest audio upload accepted, in bytes. */
   readonly maxAudioBodyBytes: number;
+  /** The files API's files. */
+  readonly files: FileStore;
+  /** Largest file the files API takes, in bytes. */
+  readonly maxFileBytes: number;
   /** Answer only `localhost`/loopback Host headers (set when bound to loopback). */
   readonly loopbackOnly: boolean;
 }
@@ -98,7 +104,7 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname.split("/").filter(Boolean);
     const method = req.method ?? "GET";
-    if (isStateChanging(method)) refuseCrossSite(req);
+    if (isStateChanging(method)) refuseCrossSite(req, url.pathname === "/api/files");
     const asset = pageAssets[url.pathname];
     if (asset && (method === "GET" || method === "HEAD")) {
       res.writeHead(200, asset.headers);
@@ -126,6 +132,11 @@ export function createWebApi(parts: WebApiParts): RequestListener {
         conversation_id: conversation.id,
         created_at: conversation.createdAt.toISOString(),
       });
+      return;
+    }
+    if (path[0] === "api" && path[1] === "files" && path.length <= 3) {
+      const key = path[2] === undefined ? undefined : decodeSegment(path[2]);
+      await routeFiles(parts.files, parts.maxFileBytes, req, res, method, url, key);
       return;
     }
     if (
@@ -159,7 +170,10 @@ export function createWebApi(parts: WebApiParts): RequestListener {
       const content = typeof body.content === "string" ? body.content : "";
       if (content.trim() === "")
         throw new HttpError(400, "empty_content", "content must be a non-empty string");
-      sent(res, chat.sendMessage(conversation, content, parseAttachments(body.attachments)));
+      sent(
+        res,
+        chat.sendMessage(conversation, content, parseAttachments(body.attachments, parts.files)),
+      );
     } else if (action === "POST cancel") {
       chat.cancel(conversation);
       res.writeHead(204).end();
