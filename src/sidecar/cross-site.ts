@@ -31,10 +31,17 @@ export function isStateChanging(method: string): boolean {
  * after a preflight that this server never answers for another origin, so a
  * hostile page cannot forge one even where the headers above are missing.
  * With `formUpload` (the files API), a multipart POST that says it is
- * same-origin (`Sec-Fetch-Site` or `Origin`) is let in.
+ * same-origin (`Sec-Fetch-Site` or `Origin`) is let in; a request whose
+ * `Origin` is `corsOrigin` is let in whatever it is.
  */
-export function refuseCrossSite(req: IncomingMessage, formUpload = false): void {
+export function refuseCrossSite(
+  req: IncomingMessage,
+  formUpload = false,
+  corsOrigin?: string,
+): void {
   const site = header(req, "sec-fetch-site");
+  // The one origin the user let in (`corsOrigin`): the browser vouches for the Origin header.
+  if (corsOrigin !== undefined && header(req, "origin") === corsOrigin) return;
   if (site !== undefined && site !== "same-origin") {
     throw new HttpError(
       403,

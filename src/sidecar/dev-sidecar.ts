@@ -92,6 +92,7 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
       maxAudioBodyBytes: opts.maxAudioBodyBytes,
       files: createFileStore(opts),
       maxFileBytes: opts.maxFileBytes,
+      corsOrigin: opts.corsOrigin,
       loopbackOnly: isLoopbackAddress(opts.host),
     }),
   );

@@ -5,6 +5,7 @@
  * @module
  */
 import { checkCount, SidecarOptionError } from "../sidecar-core/option-checks.js";
+import { checkCorsOrigin } from "./cors.js";
 import { isLoopbackAddress } from "./http-util.js";
 
 /** Options of `createDevSidecar`; every field has a default. */
@@ -45,6 +46,11 @@ export interface DevSidecarOptions {
   readonly maxFiles?: number;
   /** Most bytes the files API keeps over all files. Default 100 MiB. */
   readonly maxFileStoreBytes?: number;
+  /**
+   * One origin (e.g. `http://localhost:5173`) whose pages may call the web
+   * API with CORS; every other origin stays refused. Default none: CORS off.
+   */
+  readonly corsOrigin?: string;
   /** Version string `HealthCheck` reports. */
   readonly version?: string;
   /** Aborting it closes the sidecar, as `close()` does. */
@@ -54,8 +60,13 @@ export interface DevSidecarOptions {
 }
 
 /** {@link DevSidecarOptions} with every default applied. */
-export type ResolvedDevSidecarOptions = Required<Omit<DevSidecarOptions, "signal" | "onLog">> &
-  Pick<DevSidecarOptions, "signal" | "onLog">;
+export type ResolvedDevSidecarOptions = Required<
+  Omit<DevSidecarOptions, "signal" | "onLog" | "corsOrigin">
+> &
+  Pick<DevSidecarOptions, "signal" | "onLog"> & {
+    /** The normalized CORS origin, or undefined when CORS is off. */
+    readonly corsOrigin: string | undefined;
+  };
 
 /** The version `HealthCheck` reports by default. */
 export const DEV_SIDECAR_VERSION = "agentwire-dev-sidecar/0.1.0";
@@ -118,6 +129,7 @@ export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDe
       options.maxFileStoreBytes ?? 100 * 1024 * 1024,
       1,
     ),
+    corsOrigin: options.corsOrigin === undefined ? undefined : checkCorsOrigin(options.corsOrigin),
     version: options.version ?? DEV_SIDECAR_VERSION,
     signal: options.signal,
     onLog: options.onLog,

@@ -12,6 +12,7 @@ import { AUDIO_CHUNK_BYTES, audioTurn } from "./audio-ingest.js";
 import type { Chat, Refusal, SendResult } from "./chat.js";
 import { routeChatConversations } from "./conversation-routes.js";
 import { type ConversationStore, webHistorySource } from "./conversations.js";
+import { applyCors } from "./cors.js";
 import { isStateChanging, refuseCrossSite } from "./cross-site.js";
 import { routeFiles } from "./file-routes.js";
 import type { FileStore } from "./file-store.js";
@@ -45,6 +46,8 @@ export interface WebApiParts {
   readonly files: FileStore;
   /** Largest file the files API takes, in bytes. */
   readonly maxFileBytes: number;
+  /** The one other origin let in with CORS, if any. */
+  readonly corsOrigin: string | undefined;
   /** Answer only `localhost`/loopback Host headers (set when bound to loopback). */
   readonly loopbackOnly: boolean;
 }
@@ -104,7 +107,9 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname.split("/").filter(Boolean);
     const method = req.method ?? "GET";
-    if (isStateChanging(method)) refuseCrossSite(req, url.pathname === "/api/files");
+    if (applyCors(parts.corsOrigin, req, res)) return;
+    if (isStateChanging(method))
+      refuseCrossSite(req, url.pathname === "/api/files", parts.corsOrigin);
     const asset = pageAssets[url.pathname];
     if (asset && (method === "GET" || method === "HEAD")) {
       res.writeHead(200, asset.headers);
