@@ -66,6 +66,8 @@ export interface Chat {
   sendMessage(conversation: Conversation, content: string, attachments: Attachment[]): SendResult;
   /** Finishes the turn, closes the conversation's SSE connections and sends STOP to the agent. */
   cancel(conversation: Conversation): void;
+  /** Deletes a conversation: stops its running turn (as a cancel does), ends its streams, forgets it. */
+  deleteConversation(conversation: Conversation): void;
   /** Forwards a form answer as `feedback.renderable_response`; false when no agent is connected. */
   answerRenderable(conversation: Conversation, id: string, answer: RenderableAnswer): boolean;
   /** Starts a turn for user message `messageId`: sends `frames` to the agent and records `content` in history. */
@@ -74,6 +76,7 @@ export interface Chat {
     messageId: string,
     frames: AgentResponse[],
     content: string,
+    attachments?: readonly Attachment[],
   ): SendResult;
   /** Routes one reply frame from the agent by `conversation_id`. */
   handleFrame(frame: AgentResponse): void;
@@ -131,10 +134,10 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
       if (conversation.turn) return { kind: "turn_in_progress" };
       return undefined;
     },
-    sendTurn(conversation, messageId, frames, content) {
+    sendTurn(conversation, messageId, frames, content, attachments = []) {
       const refused = chat.refusal(conversation);
       if (refused !== undefined) return refused;
-      hub.resetBuffer(conversation.id);
+      hub.beginTurn(conversation.id);
       store.beginTurn(conversation, messageId);
       for (const frame of frames) link.send(frame);
       const timestamp = new Date();
@@ -145,6 +148,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
         username: ANONYMOUS_USER.username,
         content,
         timestamp,
+        ...(attachments.length > 0 ? { attachments } : {}),
       });
       return { kind: "sent", messageId, timestamp };
     },
@@ -153,12 +157,20 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
         { conversationId: conversation.id, content, attachments },
         WEB_USER_DEFAULTS,
       );
-      return chat.sendTurn(conversation, message.id, [incomingMessageFrame(message)], content);
+      return chat.sendTurn(
+        conversation,
+        message.id,
+        [incomingMessageFrame(message)],
+        content,
+        message.attachments,
+      );
     },
     cancel(conversation) {
       const turn = store.endTurn(conversation);
       const responseId = turn?.responseId ?? conversation.replyId;
-      hub.publish(conversation.id, "finish", responseId ? { response_id: responseId } : {});
+      // As the deployed adapter: the finish of a stopped turn has an empty response_id.
+      hub.publish(conversation.id, "finish", { response_id: "" });
+      hub.endTurn(conversation.id);
       hub.closeConversation(conversation.id);
       conversation.dropUntilStart = true;
       if (conversation.replyText) finishReply(conversation, responseId, true);
@@ -166,6 +178,11 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
       link.send(
         feedback(conversation, { responseId, feedback: { case: "streamControl", value: stop } }),
       );
+    },
+    deleteConversation(conversation) {
+      if (conversation.turn) chat.cancel(conversation);
+      hub.drop(conversation.id);
+      store.delete(conversation.id);
     },
     answerRenderable(conversation, id, answer) {
       if (!link.connected) return false;
@@ -202,9 +219,11 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
           "finish",
           frame.responseId ? { response_id: frame.responseId } : {},
         );
+        hub.endTurn(conversation.id);
       } else if (p.case === "error") {
         conversation.replyText = "";
         store.endTurn(conversation);
+        hub.endTurn(conversation.id);
       }
     },
     handleAgentGone() {
@@ -212,6 +231,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
         if (!store.endTurn(conversation)) continue;
         conversation.replyText = "";
         unavailable(conversation.id, "the agent disconnected during the turn");
+        hub.endTurn(conversation.id);
       }
     },
     handleTurnIdle(conversation) {
@@ -221,6 +241,7 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
         message: `the agent sent nothing for ${Math.round(turnIdleTimeoutMs / 1000)} s`,
         retryable: true,
       });
+      hub.endTurn(conversation.id);
     },
   };
   return chat;

@@ -54,6 +54,8 @@ Options:
   --web-port N      web chat port (default 8080, 0 = any free port)
   --host H          address to bind (default 127.0.0.1)
   --allow-remote    allow a non-loopback --host (the protocol has no authentication)
+  --cors-origin URL let web pages served from this one origin call the web API
+                    (e.g. http://localhost:5173); CORS is off without it
   --no-agent        do not start the bundled agent; wait for your own
   --help            show this help`;
 
@@ -87,6 +89,7 @@ export async function main(argv: readonly string[], deps: CliDependencies = {}):
         "web-port": { type: "string" },
         host: { type: "string" },
         "allow-remote": { type: "boolean" },
+        "cors-origin": { type: "string" },
         "no-agent": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -130,6 +133,9 @@ export async function main(argv: readonly string[], deps: CliDependencies = {}):
       webPort,
       host,
       allowRemote,
+      ...(values["cors-origin"] === undefined
+        ? {}
+        : { corsOrigin: values["cors-origin"] as string }),
       onLog: (l) => print(`  ${l}`),
     });
     print(`agentwire dev sidecar\n  chat:  ${sidecar.webUrl}\n  gRPC:  ${sidecar.grpcUrl}`);

@@ -1,8 +1,9 @@
 /**
  * The dev sidecar's conversation store: conversations, their history (user
  * messages and agent replies), the running turn of each conversation, the
- * idle reaper that fails a turn nobody answers (spec item 12), and a bound on
- * conversations that never had a turn (anyone may name a new id).
+ * idle reaper that fails a turn nobody answers (spec item 12), a bound on
+ * conversations that never had a turn (anyone may name a new id) and one on
+ * all conversations.
  *
  * @module
  */
@@ -50,6 +51,8 @@ export interface ConversationStoreOptions {
   readonly onTurnIdle: (conversation: Conversation, turn: Turn) => void;
   /** Most conversations kept that never had a turn; beyond it the oldest is forgotten. */
   readonly maxIdleConversations: number;
+  /** Most conversations kept in all; beyond it the oldest without a running turn is forgotten. */
+  readonly maxConversations: number;
   /** Whether a conversation is in use (e.g. has an open event stream) and must not be forgotten. */
   readonly inUse?: (conversationId: string) => boolean;
   /** Called when an idle conversation was forgotten, to free what else it held. */
@@ -66,6 +69,8 @@ export interface ConversationStore {
   ensure(id: string): Conversation;
   /** All conversations. */
   list(): Iterable<Conversation>;
+  /** Forgets a conversation (its turn must have ended); false when there was none. */
+  delete(id: string): boolean;
   /** How many conversations are kept. */
   readonly size: number;
   /** Starts a turn for the user message `responseId`; the idle timer starts now. */
@@ -103,6 +108,17 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
     }
   }
 
+  /** Forgets the oldest conversations beyond maxConversations that have no running turn and are not in use. */
+  function trimAll(keep: string): void {
+    for (const [id, c] of conversations) {
+      if (conversations.size <= options.maxConversations) return;
+      if (id === keep || c.turn !== undefined || options.inUse?.(id)) continue;
+      conversations.delete(id);
+      idle.delete(id);
+      options.onForget?.(id);
+    }
+  }
+
   function make(id: string): Conversation {
     const conversation: Conversation = {
       id,
@@ -117,6 +133,7 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
     conversations.set(id, conversation);
     idle.set(id, conversation);
     trim(id);
+    trimAll(id);
     return conversation;
   }
 
@@ -135,6 +152,14 @@ export function createConversationStore(options: ConversationStoreOptions): Conv
     get: (id) => conversations.get(id),
     ensure: (id) => conversations.get(id) ?? make(id),
     list: () => conversations.values(),
+    delete(id) {
+      const conversation = conversations.get(id);
+      if (!conversation) return false;
+      store.endTurn(conversation);
+      conversations.delete(id);
+      idle.delete(id);
+      return true;
+    },
     get size() {
       return conversations.size;
     },

@@ -15,6 +15,7 @@ import { closeServer, listenOn, trackHttp2Sessions, urlOf } from "../sidecar-cor
 import { createMessagingService } from "../sidecar-core/messaging-service.js";
 import { type Chat, createChat } from "./chat.js";
 import { createConversationStore, webHistorySource } from "./conversations.js";
+import { createFileStore } from "./file-store.js";
 import { isLoopbackAddress } from "./http-util.js";
 import { type DevSidecarOptions, resolveDevSidecarOptions } from "./options.js";
 import { createSseHub } from "./sse.js";
@@ -52,6 +53,7 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
     turnIdleTimeoutMs: opts.turnIdleTimeoutMs,
     onTurnIdle: (conversation, turn) => chat?.handleTurnIdle(conversation, turn),
     maxIdleConversations: opts.maxIdleConversations,
+    maxConversations: opts.maxConversations,
     inUse: (id) => hub.hasConnections(id),
     onForget: (id) => hub.forget(id),
   });
@@ -88,6 +90,9 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
       link,
       maxJsonBodyBytes: opts.maxJsonBodyBytes,
       maxAudioBodyBytes: opts.maxAudioBodyBytes,
+      files: createFileStore(opts),
+      maxFileBytes: opts.maxFileBytes,
+      corsOrigin: opts.corsOrigin,
       loopbackOnly: isLoopbackAddress(opts.host),
     }),
   );

@@ -32,6 +32,25 @@ function enumName(names: Record<number, string>, value: number, fallback: string
   return names[value]?.toLowerCase() ?? fallback;
 }
 
+/** The names of the form actions, as the `interaction` event lists them and form answers name them. */
+const ACTION_NAMES: Readonly<Record<number, string>> = {
+  [RenderableAction.SUBMIT]: "submit",
+  [RenderableAction.DECLINE]: "decline",
+  [RenderableAction.CANCEL]: "cancel",
+  [RenderableAction.RESPOND]: "respond",
+  [RenderableAction.UNSUPPORTED]: "unsupported",
+};
+
+/** Parses a renderable's JSON field; text that is not JSON is passed on as a string rather than lost. */
+function jsonField(text: string): unknown {
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** The `chunk_type` of a content chunk; unspecified chunks count as deltas. */
 export function chunkTypeName(type: ContentChunk_ChunkType): ChunkTypeName {
   switch (type) {
@@ -71,7 +90,7 @@ export function frameToEvent(frame: AgentResponse): FrameEvent | undefined {
       return {
         event: "status",
         data: compact({
-          status: enumName(StatusUpdate_Status, p.value.status, "unspecified"),
+          status: StatusUpdate_Status[p.value.status] ?? "STATUS_UNSPECIFIED",
           message: p.value.customMessage,
           emoji: p.value.emoji,
         }),
@@ -98,17 +117,27 @@ export function frameToEvent(frame: AgentResponse): FrameEvent | undefined {
       return {
         event: "interaction",
         data: compact({
-          kind: "renderable",
+          kind:
+            p.value.kind === RenderKind.FORM || p.value.kind === RenderKind.UNSPECIFIED
+              ? "form"
+              : enumName(RenderKind, p.value.kind, "unknown"),
           response_id: responseId,
           id: p.value.id,
-          render_kind: enumName(RenderKind, p.value.kind, "unspecified"),
           message: p.value.message,
-          data_schema_json: p.value.dataSchemaJson,
-          value_json: p.value.valueJson,
-          allowed_actions: p.value.allowedActions.map((a) =>
-            enumName(RenderableAction, a, "unspecified"),
-          ),
+          dataSchema: jsonField(p.value.dataSchemaJson),
+          value: jsonField(p.value.valueJson),
+          actions: p.value.allowedActions.map((a) => ACTION_NAMES[a] ?? "unspecified"),
           intent: p.value.intent,
+        }),
+      };
+    case "incomingMessage":
+      // A message the agent puts into the conversation on its own (not a reply's text).
+      return {
+        event: "injected",
+        data: compact({
+          message_id: p.value.id,
+          content: p.value.content,
+          response_id: responseId,
         }),
       };
     case "error":

@@ -5,6 +5,7 @@
  * @module
  */
 import { checkCount, SidecarOptionError } from "../sidecar-core/option-checks.js";
+import { checkCorsOrigin } from "./cors.js";
 import { isLoopbackAddress } from "./http-util.js";
 
 /** Options of `createDevSidecar`; every field has a default. */
@@ -25,16 +26,31 @@ export interface DevSidecarOptions {
   readonly maxFrameBytes?: number;
   /** Most events of the current turn kept for `Last-Event-ID` resume. Default 1000. */
   readonly resumeBufferEvents?: number;
+  /** For how many milliseconds after a turn ended a new SSE connection without `Last-Event-ID` still gets that turn's events. Default 5000. */
+  readonly lateJoinWindowMs?: number;
   /** Most bytes an SSE connection may have unsent before it is dropped (it resumes with `Last-Event-ID`). Default 1 MiB. */
   readonly maxSseBacklogBytes?: number;
   /** Most conversations kept that never had a turn; the oldest beyond it is forgotten. Default 1000. */
   readonly maxIdleConversations?: number;
+  /** Most conversations kept in all; beyond it the oldest without a running turn or open stream is forgotten. Default 1000. */
+  readonly maxConversations?: number;
   /** Most concurrent HTTP/2 streams per gRPC connection (an agent needs a few). Default 100. */
   readonly maxConcurrentStreams?: number;
   /** Largest JSON request body of the web API, in bytes. Default 1 MiB. */
   readonly maxJsonBodyBytes?: number;
   /** Largest audio upload, in bytes. Default 25 MiB. */
   readonly maxAudioBodyBytes?: number;
+  /** Largest file the files API takes, in bytes. Default 10 MiB. */
+  readonly maxFileBytes?: number;
+  /** Most files the files API keeps. Default 100. */
+  readonly maxFiles?: number;
+  /** Most bytes the files API keeps over all files. Default 100 MiB. */
+  readonly maxFileStoreBytes?: number;
+  /**
+   * One origin (e.g. `http://localhost:5173`) whose pages may call the web
+   * API with CORS; every other origin stays refused. Default none: CORS off.
+   */
+  readonly corsOrigin?: string;
   /** Version string `HealthCheck` reports. */
   readonly version?: string;
   /** Aborting it closes the sidecar, as `close()` does. */
@@ -44,8 +60,13 @@ export interface DevSidecarOptions {
 }
 
 /** {@link DevSidecarOptions} with every default applied. */
-export type ResolvedDevSidecarOptions = Required<Omit<DevSidecarOptions, "signal" | "onLog">> &
-  Pick<DevSidecarOptions, "signal" | "onLog">;
+export type ResolvedDevSidecarOptions = Required<
+  Omit<DevSidecarOptions, "signal" | "onLog" | "corsOrigin">
+> &
+  Pick<DevSidecarOptions, "signal" | "onLog"> & {
+    /** The normalized CORS origin, or undefined when CORS is off. */
+    readonly corsOrigin: string | undefined;
+  };
 
 /** The version `HealthCheck` reports by default. */
 export const DEV_SIDECAR_VERSION = "agentwire-dev-sidecar/0.1.0";
@@ -78,6 +99,7 @@ export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDe
     ),
     maxFrameBytes: checkCount("maxFrameBytes", options.maxFrameBytes ?? 4 * 1024 * 1024, 1024),
     resumeBufferEvents: checkCount("resumeBufferEvents", options.resumeBufferEvents ?? 1000, 1),
+    lateJoinWindowMs: checkCount("lateJoinWindowMs", options.lateJoinWindowMs ?? 5000, 0),
     maxSseBacklogBytes: checkCount(
       "maxSseBacklogBytes",
       options.maxSseBacklogBytes ?? 1024 * 1024,
@@ -88,6 +110,7 @@ export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDe
       options.maxIdleConversations ?? 1000,
       1,
     ),
+    maxConversations: checkCount("maxConversations", options.maxConversations ?? 1000, 1),
     maxConcurrentStreams: checkCount(
       "maxConcurrentStreams",
       options.maxConcurrentStreams ?? 100,
@@ -99,6 +122,14 @@ export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDe
       options.maxAudioBodyBytes ?? 25 * 1024 * 1024,
       1,
     ),
+    maxFileBytes: checkCount("maxFileBytes", options.maxFileBytes ?? 10 * 1024 * 1024, 1),
+    maxFiles: checkCount("maxFiles", options.maxFiles ?? 100, 1),
+    maxFileStoreBytes: checkCount(
+      "maxFileStoreBytes",
+      options.maxFileStoreBytes ?? 100 * 1024 * 1024,
+      1,
+    ),
+    corsOrigin: options.corsOrigin === undefined ? undefined : checkCorsOrigin(options.corsOrigin),
     version: options.version ?? DEV_SIDECAR_VERSION,
     signal: options.signal,
     onLog: options.onLog,

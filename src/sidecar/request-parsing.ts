@@ -12,6 +12,8 @@ import {
   RenderableAction,
 } from "../schema/index.js";
 import type { RenderableAnswer } from "./chat.js";
+import { fileAttachment } from "./file-routes.js";
+import type { FileStore } from "./file-store.js";
 import { HttpError } from "./http-util.js";
 
 const ATTACHMENT_TYPES: Record<string, Attachment_Type> = {
@@ -46,8 +48,12 @@ function integer(item: Record<string, unknown>, key: string, where: string): num
   return value as number;
 }
 
-/** Parses the optional `attachments` array of a message body (snake_case keys). */
-export function parseAttachments(value: unknown): Attachment[] {
+/**
+ * Parses the optional `attachments` array of a message body: `{key}` names a
+ * file uploaded through the files API (as the deployed adapter takes them);
+ * an item without `key` is the attachment's metadata itself (snake_case keys).
+ */
+export function parseAttachments(value: unknown, files: FileStore): Attachment[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value))
     throw new HttpError(400, "bad_request", "attachments must be an array");
@@ -57,6 +63,12 @@ export function parseAttachments(value: unknown): Attachment[] {
       throw new HttpError(400, "bad_request", `${where} must be an object`);
     }
     const item = raw as Record<string, unknown>;
+    if (item.key !== undefined) {
+      const key = text(item, "key", where);
+      const file = files.get(key);
+      if (!file) throw new HttpError(400, "unknown_file", `${where}.key: no uploaded file ${key}`);
+      return fileAttachment(file);
+    }
     const typeName = text(item, "type", where).toLowerCase();
     const type = ATTACHMENT_TYPES[typeName];
     if (typeName && type === undefined) {

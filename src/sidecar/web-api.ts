@@ -5,15 +5,17 @@
  * @module
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { toJson } from "@bufbuild/protobuf";
 import { audioPlaceholderContent } from "../audio/audio-filetype.js";
-import { AgentConfigSchema, ThreadHistoryResponseSchema } from "../schema/index.js";
 import type { AgentLink } from "../sidecar-core/agent-link.js";
 import { threadHistory } from "../sidecar-core/history-source.js";
 import { AUDIO_CHUNK_BYTES, audioTurn } from "./audio-ingest.js";
 import type { Chat, Refusal, SendResult } from "./chat.js";
+import { routeChatConversations } from "./conversation-routes.js";
 import { type ConversationStore, webHistorySource } from "./conversations.js";
+import { applyCors } from "./cors.js";
 import { isStateChanging, refuseCrossSite } from "./cross-site.js";
+import { routeFiles } from "./file-routes.js";
+import type { FileStore } from "./file-store.js";
 import {
   HttpError,
   isLoopbackHostHeader,
@@ -23,6 +25,7 @@ import {
 } from "./http-util.js";
 import { pageAssets } from "./page.js";
 import { parseAttachments, parseRenderableAnswer } from "./request-parsing.js";
+import { agentConfigJson, historyJson } from "./response-shapes.js";
 import type { SseHub } from "./sse.js";
 
 /** Parts the web API works with. */
@@ -39,11 +42,20 @@ export interface WebApiParts {
   readonly maxJsonBodyBytes: number;
   /** Largest audio upload accepted, in bytes. */
   readonly maxAudioBodyBytes: number;
+  /** The files API's files. */
+  readonly files: FileStore;
+  /** Largest file the files API takes, in bytes. */
+  readonly maxFileBytes: number;
+  /** The one other origin let in with CORS, if any. */
+  readonly corsOrigin: string | undefined;
   /** Answer only `localhost`/loopback Host headers (set when bound to loopback). */
   readonly loopbackOnly: boolean;
 }
 
 const CONVERSATION_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** Form answers: `interactions/{id}`, and `renderables/{id}`, the name agentwire used first. */
+const FORM_ANSWER = /^(interactions|renderables)$/;
 
 /** Decodes one percent-encoded path segment; malformed encoding is a 400, not a URIError. */
 function decodeSegment(raw: string): string {
@@ -75,7 +87,11 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     if (result.kind === "no_agent") {
       sendJson(res, 424, { error: "agent_unavailable", message: "no agent is connected" });
     } else if (result.kind === "turn_in_progress") {
-      sendJson(res, 409, { error: "turn_in_progress" });
+      sendJson(res, 409, {
+        error: "turn_in_progress",
+        error_description:
+          "a reply is still running in this conversation; cancel it or wait for its finish",
+      });
     } else {
       sendJson(res, 200, {
         message_id: result.messageId,
@@ -91,7 +107,9 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname.split("/").filter(Boolean);
     const method = req.method ?? "GET";
-    if (isStateChanging(method)) refuseCrossSite(req);
+    if (applyCors(parts.corsOrigin, req, res)) return;
+    if (isStateChanging(method))
+      refuseCrossSite(req, url.pathname === "/api/files", parts.corsOrigin);
     const asset = pageAssets[url.pathname];
     if (asset && (method === "GET" || method === "HEAD")) {
       res.writeHead(200, asset.headers);
@@ -100,7 +118,7 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     }
     if (url.pathname === "/health" && method === "GET") {
       sendJson(res, 200, {
-        status: "ok",
+        status: "healthy",
         connections: hub.connectionCount,
         agent_connected: link.connected,
         timestamp: new Date().toISOString(),
@@ -110,7 +128,7 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     if (url.pathname === "/api/agent/config" && method === "GET") {
       const config = link.config;
       if (!config) sendJson(res, 404, { error: "no_agent_config" });
-      else sendJson(res, 200, toJson(AgentConfigSchema, config, { alwaysEmitImplicit: true }));
+      else sendJson(res, 200, agentConfigJson(config));
       return;
     }
     if (url.pathname === "/api/conversations" && method === "POST") {
@@ -119,6 +137,21 @@ export function createWebApi(parts: WebApiParts): RequestListener {
         conversation_id: conversation.id,
         created_at: conversation.createdAt.toISOString(),
       });
+      return;
+    }
+    if (path[0] === "api" && path[1] === "files" && path.length <= 3) {
+      const key = path[2] === undefined ? undefined : decodeSegment(path[2]);
+      await routeFiles(parts.files, parts.maxFileBytes, req, res, method, url, key);
+      return;
+    }
+    if (
+      path[0] === "api" &&
+      path[1] === "chat" &&
+      path[2] === "conversations" &&
+      path.length <= 4
+    ) {
+      const id = path[3] === undefined ? undefined : conversationIdOf(path[3]);
+      routeChatConversations({ store, chat }, method, url, id, res);
       return;
     }
     if (path[0] !== "api" || path[1] !== "conversations" || path.length < 4) {
@@ -131,8 +164,7 @@ export function createWebApi(parts: WebApiParts): RequestListener {
       const max = Number(url.searchParams.get("limit") ?? "0");
       if (!Number.isInteger(max) || max < 0)
         throw new HttpError(400, "bad_limit", "limit must be 0 or more");
-      const history = threadHistory(webHistorySource(store), conversationId, max);
-      sendJson(res, 200, toJson(ThreadHistoryResponseSchema, history, { useProtoFieldName: true }));
+      sendJson(res, 200, historyJson(threadHistory(webHistorySource(store), conversationId, max)));
       return;
     }
     const conversation = store.ensure(conversationId);
@@ -143,11 +175,14 @@ export function createWebApi(parts: WebApiParts): RequestListener {
       const content = typeof body.content === "string" ? body.content : "";
       if (content.trim() === "")
         throw new HttpError(400, "empty_content", "content must be a non-empty string");
-      sent(res, chat.sendMessage(conversation, content, parseAttachments(body.attachments)));
+      sent(
+        res,
+        chat.sendMessage(conversation, content, parseAttachments(body.attachments, parts.files)),
+      );
     } else if (action === "POST cancel") {
       chat.cancel(conversation);
       res.writeHead(204).end();
-    } else if (method === "POST" && path[3] === "renderables" && path.length === 5) {
+    } else if (method === "POST" && FORM_ANSWER.test(path[3] ?? "") && path.length === 5) {
       const body = await readJsonObject(req, parts.maxJsonBodyBytes);
       const answer = parseRenderableAnswer(body);
       if (!chat.answerRenderable(conversation, decodeSegment(path[4] ?? ""), answer)) {

@@ -101,12 +101,11 @@ describe("the chat page", () => {
     expect(await stopped.locator(".bubble").textContent()).toMatch(/^1 /);
   });
 
-  // Known flake (about 1 run in 7 on a loaded machine): the page sometimes never
-  // shows the second reply; suspected race between the stop's stream break and the
-  // next turn's events (a late SSE joiner, issue 17). Retried until that is fixed.
-  it("Enter while a reply runs stops it and sends the new message (superseding)", {
-    retry: 2,
-  }, async () => {
+  // Once a flake (issue 17): the sidecar ends the streams on a cancel, and when the
+  // page saw that end only after the next turn began, it took it for a broken
+  // connection and dropped the new reply. The page now expects that end and
+  // waits for the stream to be back before it sends.
+  it("Enter while a reply runs stops it and sends the new message (superseding)", async () => {
     h = await startHarness();
     const agent = await h.registeredAgent();
     const p = await openChat(h.sidecar.webUrl);

@@ -66,8 +66,14 @@ describe("the dev sidecar with the echo agent", () => {
     expect((await post(`/api/conversations/${id}/cancel`)).status).toBe(204);
     await stream.next((e) => e.event === "finish");
     // The next turn in the same conversation is answered normally, and no
-    // number from the stopped turn is streamed into it.
+    // number from the stopped turn is streamed into it. (A stream opened this
+    // soon after the stop is first sent the stopped turn, up to its finish.)
     const next = await sse(id);
+    const replay = next.events[0]?.data.replay as { through: number } | undefined;
+    expect(replay).toBeDefined();
+    const stopped = await turnOf(next);
+    expect(stopped.events.at(-1)?.id).toBe(replay?.through);
+    expect(stopped.text).toMatch(/^1 2 3 /);
     await send(id, "after");
     const { text } = await turnOf(next);
     expect(text).toBe("echo: after");

@@ -138,7 +138,11 @@ describe("ProcessConversation registration", () => {
     expect(end.data).toMatchObject({ chunk_type: "end", content: "legacy text" });
     await sse.nextEvent("finish");
     const config = await (await h.web("/api/agent/config")).json();
-    expect(config).toMatchObject({ systemPrompt: "second", supportsFiles: true, tools: [] });
+    expect(config).toMatchObject({
+      systemPrompt: "second",
+      capabilities: { files: true },
+      tools: [],
+    });
     expect(msg.responseId).not.toBe("");
   });
 

@@ -61,7 +61,7 @@ describe("conversations and messages", () => {
     const ids = events.map((e) => e.id ?? 0);
     expect(ids.every((v, i) => i === 0 || v > (ids[i - 1] ?? 0))).toBe(true);
     for (const e of events) expect(e.data.type).toBe(e.event);
-    expect(events[0]?.data).toMatchObject({ status: "thinking", emoji: "🤔" });
+    expect(events[0]?.data).toMatchObject({ status: "THINKING", emoji: "🤔" });
     expect(events.slice(1, 4).map((e) => [e.data.chunk_type, e.data.content])).toEqual([
       ["start", ""],
       ["delta", "Hel"],
@@ -97,7 +97,10 @@ describe("conversations and messages", () => {
     const msg = await agent.nextMessage();
     const busy = await h.send(id, "second");
     expect(busy.status).toBe(409);
-    expect(await busy.json()).toEqual({ error: "turn_in_progress" });
+    expect(await busy.json()).toMatchObject({
+      error: "turn_in_progress",
+      error_description: expect.stringMatching(/still running/),
+    });
     agent.replyText(id, msg.responseId, "done");
     await sse.nextEvent("finish");
     expect((await h.send(id, "third")).status).toBe(200);
@@ -158,6 +161,33 @@ describe("history, config, health, forms, audio", () => {
       ["pong", "agent"],
     ]);
     expect(body.messages[0]?.message_id).toBe(msg.responseId);
+    for (const m of body.messages) {
+      expect(m.was_edited).toBe(false);
+      expect(m.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    }
+  });
+
+  it("returns the newest 50 messages by default, and ?limit= of them", async () => {
+    const agent = await h.registeredAgent();
+    const id = await h.conversation();
+    const sse = await h.sse(id);
+    for (let i = 0; i < 26; i++) {
+      await h.send(id, `m${i}`);
+      const msg = await agent.nextMessage();
+      agent.replyText(id, msg.responseId, `r${i}`);
+      await sse.next((e) => e.event === "finish" && e.data.response_id === msg.responseId);
+    }
+    const all = (await (await h.web(`/api/conversations/${id}/history`)).json()) as {
+      messages: { content: string }[];
+      is_complete: boolean;
+    };
+    expect(all.messages.length).toBe(50);
+    expect(all.messages[0]?.content).toBe("m1");
+    expect(all.is_complete).toBe(false);
+    const two = (await (await h.web(`/api/conversations/${id}/history?limit=2`)).json()) as {
+      messages: { content: string }[];
+    };
+    expect(two.messages.map((m) => m.content)).toEqual(["m25", "r25"]);
   });
 
   it("serves the agent config as camelCase JSON, 404 before one arrived", async () => {
@@ -172,7 +202,7 @@ describe("history, config, health, forms, audio", () => {
     const config = await (await h.web("/api/agent/config")).json();
     expect(config).toMatchObject({
       systemPrompt: "be nice",
-      supportsFiles: false,
+      capabilities: { files: false },
       tools: [{ name: "search" }],
     });
   });
@@ -181,7 +211,7 @@ describe("history, config, health, forms, audio", () => {
     const id = await h.conversation();
     await h.sse(id);
     const health = (await (await h.web("/health")).json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ status: "ok", connections: 1, agent_connected: false });
+    expect(health).toMatchObject({ status: "healthy", connections: 1, agent_connected: false });
     expect(typeof health.timestamp).toBe("string");
   });
 
@@ -202,14 +232,18 @@ describe("history, config, health, forms, audio", () => {
       },
     });
     const ev = await sse.nextEvent("interaction");
-    expect(ev.data).toMatchObject({
+    expect(ev.data).toEqual({
+      type: "interaction",
+      kind: "form",
+      response_id: msg.responseId,
       id: "form-1",
       message: "Where to?",
-      allowed_actions: ["submit", "cancel"],
+      dataSchema: schema,
+      actions: ["submit", "cancel"],
     });
-    const bad = await h.post(`/api/conversations/${id}/renderables/form-1`, { action: "explode" });
+    const bad = await h.post(`/api/conversations/${id}/interactions/form-1`, { action: "explode" });
     expect(bad.status).toBe(400);
-    const res = await h.post(`/api/conversations/${id}/renderables/form-1`, {
+    const res = await h.post(`/api/conversations/${id}/interactions/form-1`, {
       action: "submit",
       content: { city: "Oslo" },
     });
@@ -223,6 +257,37 @@ describe("history, config, health, forms, audio", () => {
       action: RenderableAction.SUBMIT,
       contentJson: '{"city":"Oslo"}',
     });
+    // The path agentwire used first still answers.
+    const alias = await h.post(`/api/conversations/${id}/renderables/form-1`, { action: "cancel" });
+    expect(alias.status).toBe(204);
+    const cancel = (await agent.next((f) => f.payload.case === "feedback")).payload
+      .value as PlatformFeedback;
+    expect(cancel.feedback.value).toMatchObject({ id: "form-1", action: RenderableAction.CANCEL });
+  });
+
+  it("sends a form's initial values as an object, and a message the agent injects as injected", async () => {
+    const agent = await h.registeredAgent();
+    const id = await h.conversation();
+    const sse = await h.sse(id);
+    await h.send(id, "edit");
+    const msg = await agent.nextMessage();
+    agent.reply(id, msg.responseId, {
+      case: "renderable",
+      value: {
+        id: "f2",
+        dataSchemaJson: '{"type":"object"}',
+        valueJson: '{"city":"Rome","nights":2}',
+      },
+    });
+    const ev = await sse.nextEvent("interaction");
+    expect(ev.data).toMatchObject({ kind: "form", value: { city: "Rome", nights: 2 } });
+    expect(ev.data.actions).toEqual([]);
+    agent.reply(id, msg.responseId, {
+      case: "incomingMessage",
+      value: { id: "note-1", conversationId: id, content: "by the way" },
+    });
+    const injected = await sse.nextEvent("injected");
+    expect(injected.data).toMatchObject({ message_id: "note-1", content: "by the way" });
   });
 
   it("ingests audio as audio_config, numbered chunks and an [audio] message", async () => {

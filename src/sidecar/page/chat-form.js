@@ -2,7 +2,7 @@
 /**
  * Turns a renderable (a JSON Schema form) into an HTML form and sends the
  * user's answer back: string, number, integer, boolean and enum properties,
- * `required`, defaults from `value_json`, and one button per allowed action.
+ * `required`, defaults from `value`, and one button per action in `actions`.
  */
 import { el, parseJson } from "./chat-util.js";
 
@@ -41,9 +41,15 @@ function readValue(prop, input) {
   return input.value;
 }
 
+// The schema and the values arrive as JSON objects; an agent's text that was not JSON arrives as a string.
+function asObject(v) {
+  const value = typeof v === "string" ? parseJson(v, {}) : v;
+  return value && typeof value === "object" && !Array.isArray(value) ? value : {};
+}
+
 export function buildForm(interaction, onAnswer) {
-  const schema = parseJson(interaction.data_schema_json, {}) || {};
-  const values = parseJson(interaction.value_json, {}) || {};
+  const schema = asObject(interaction.dataSchema);
+  const values = asObject(interaction.value);
   const props = schema.properties || {};
   const required = Array.isArray(schema.required) ? schema.required : [];
   const form = el("form", "form-card");
@@ -77,7 +83,7 @@ export function buildForm(interaction, onAnswer) {
     fields.push({ name: name, prop: prop, input: input });
     form.append(wrap);
   });
-  const allowed = interaction.allowed_actions?.length ? interaction.allowed_actions : ["submit"];
+  const allowed = interaction.actions?.length ? interaction.actions : ["submit"];
   const actions = el("div", "form-actions");
   const buttons = [];
   ["decline", "cancel"].forEach((action) => {

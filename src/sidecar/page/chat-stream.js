@@ -4,9 +4,11 @@
  * fetch, remembers the last event id and reconnects with `Last-Event-ID`
  * (at once after a stop, after a second on errors) until closed.
  * `openStream(id, onEvent, onBreak)` returns an object with `ready`
- * (resolves on `connected`), `quick` (reconnect at once next time), `closed`
- * and `abort`; `onBreak(s)` is called each time the stream ends or fails
- * without being closed by the page.
+ * (resolves on `connected`), `closed` and `abort`; `onBreak(s)` is called
+ * each time the stream ends or fails without being closed by the page or
+ * ended by a stop (`expectEnd`). A first connection is sent a turn that
+ * ended moments ago (for clients that connect after they post); the page
+ * shows that turn from the history instead, so it skips those events.
  */
 import { parseJson } from "./chat-util.js";
 
@@ -20,8 +22,12 @@ import { parseJson } from "./chat-util.js";
  *   abort: AbortController,
  *   closed: boolean,
  *   quick: boolean,
+ *   endExpected: boolean,
+ *   connects: number,
+ *   skipThrough: number,
  *   ready: Promise<void>,
  *   resolveReady: () => void,
+ *   onConnect: (() => void)[],
  * }} EventStream
  */
 
@@ -41,6 +47,10 @@ export function openStream(id, onEvent, onBreak) {
     abort: new AbortController(),
     closed: false,
     quick: false,
+    endExpected: false,
+    connects: 0,
+    skipThrough: 0,
+    onConnect: /** @type {(() => void)[]} */ ([]),
   });
   s.ready = new Promise((resolve) => {
     s.resolveReady = resolve;
@@ -60,7 +70,8 @@ function connectStream(s) {
     .catch(() => {})
     .then(() => {
       if (s.closed) return;
-      if (s.onBreak) s.onBreak(s);
+      if (s.onBreak && !s.endExpected) s.onBreak(s);
+      s.endExpected = false;
       s.ready = new Promise((resolve) => {
         s.resolveReady = resolve;
       });
@@ -93,8 +104,43 @@ async function readStream(res, s) {
         else if (line.indexOf("data: ") === 0) data += line.slice(6);
       });
       if (id !== null) s.lastEventId = id;
-      if (event === "connected") s.resolveReady();
-      else if (event !== "heartbeat") s.onEvent(s, event, parseJson(data, {}));
+      if (event === "connected") connected(s, parseJson(data, {}));
+      else if (event !== "heartbeat" && !(id !== null && id <= s.skipThrough))
+        s.onEvent(s, event, parseJson(data, {}));
     }
   }
+}
+
+function connected(s, data) {
+  if (data.replay && !data.replay.turn_running) s.skipThrough = data.replay.through;
+  s.connects++;
+  s.resolveReady();
+  s.onConnect.splice(0).forEach((wake) => {
+    wake();
+  });
+}
+
+/**
+ * Marks the coming end of the stream as expected (the sidecar ends it after a
+ * stop) and returns a promise that resolves once the stream is connected
+ * again after that, or after `maxWaitMs` when it is not.
+ * @param {EventStream} s
+ * @param {number} maxWaitMs
+ * @returns {{ reconnected: Promise<void> }}
+ */
+export function expectEnd(s, maxWaitMs) {
+  s.quick = true;
+  s.endExpected = true;
+  const before = s.connects;
+  const reconnected = new Promise((resolve) => {
+    const timer = setTimeout(resolve, maxWaitMs);
+    const wake = () => {
+      if (s.connects > before) {
+        clearTimeout(timer);
+        resolve(undefined);
+      } else s.onConnect.push(wake);
+    };
+    s.onConnect.push(wake);
+  });
+  return { reconnected: reconnected.then(() => {}) };
 }

@@ -6,7 +6,7 @@
  */
 import { createVoiceRecorder } from "./chat-audio.js";
 import { buildForm } from "./chat-form.js";
-import { openStream } from "./chat-stream.js";
+import { expectEnd, openStream } from "./chat-stream.js";
 import { el, parseJson } from "./chat-util.js";
 
 const STORE_KEY = "agentwire.dev.conversations";
@@ -203,9 +203,9 @@ function handle(event, data) {
     else replyText(prev + (data.content || ""));
     if (data.chunk_type === "end") endReply();
   } else if (event === "status") {
-    const label =
-      data.message ||
-      (data.status ? `${data.status.charAt(0).toUpperCase() + data.status.slice(1)}…` : "");
+    // `status` is the enum name (THINKING, SEARCHING, ...): shown as "Thinking…".
+    const name = String(data.status || "").toLowerCase();
+    const label = data.message || (name ? `${name.charAt(0).toUpperCase() + name.slice(1)}…` : "");
     statusLine.textContent = (data.emoji ? `${data.emoji} ` : "") + label;
   } else if (event === "prompts") {
     showPrompts(data.prompts || []);
@@ -223,7 +223,7 @@ function handle(event, data) {
         const path =
           "/api/conversations/" +
           encodeURIComponent(/** @type {string} */ (conversation)) +
-          "/renderables/" +
+          "/interactions/" +
           encodeURIComponent(data.id);
         return post(path, { action: action, content: content }).then(
           (res) => {
@@ -236,6 +236,9 @@ function handle(event, data) {
       }),
     );
     add(fr);
+  } else if (event === "injected") {
+    // A message the agent put into the conversation on its own.
+    if (data.content) agentBubble(data.content);
   } else if (event === "finish") {
     endReply();
     setRunning(false);
@@ -379,13 +382,16 @@ function afterPost(res) {
     showError({ message: `The message could not be sent (${res.status}).`, retryable: true });
 }
 
+// The sidecar ends the conversation's streams on a cancel: that end is no
+// break, and a message sent next waits until the stream is back.
 async function stop() {
   if (!state.running || !state.current) return;
-  if (state.stream) state.stream.quick = true;
+  const expected = state.stream ? expectEnd(state.stream, 3000) : undefined;
   state.stopped = true;
   endReply("Stopped");
   setRunning(false);
-  await post(convPath("/cancel"));
+  const res = await post(convPath("/cancel"));
+  if (res.ok && expected) await expected.reconnected;
   input.focus();
 }
 
