@@ -23,15 +23,13 @@ export function isStateChanging(method: string): boolean {
 }
 
 /**
- * Refuses a state-changing request that a page on another origin could have
- * sent: 403 when the browser says it is cross-site (`Sec-Fetch-Site` other
- * than `same-origin`) or its `Origin` is not this server's own, and 415 when
- * it has no content type or a CORS-safelisted one: a browser sends any other
- * type (application/json, audio/*) only after a preflight that this server
- * never answers, so a hostile page cannot forge one even where the headers
- * above are missing.
+ * Refuses a request that a page on another origin could have made: 403 when
+ * the browser says it is cross-site (`Sec-Fetch-Site` other than
+ * `same-origin`) or its `Origin` is not this server's own. Also the guard of
+ * WebSocket upgrades, which CORS does not cover (browsers always send
+ * `Origin` on them).
  */
-export function refuseCrossSite(req: IncomingMessage): void {
+export function refuseCrossOrigin(req: IncomingMessage): void {
   const site = header(req, "sec-fetch-site");
   if (site !== undefined && site !== "same-origin") {
     throw new HttpError(
@@ -49,7 +47,22 @@ export function refuseCrossSite(req: IncomingMessage): void {
       `refused a request from origin ${origin}: only ${own} may change state`,
     );
   }
+}
+
+/**
+ * Refuses a state-changing request that a page on another origin could have
+ * sent: 403 as {@link refuseCrossOrigin}, and 415 when it has no content type
+ * or a CORS-safelisted one: a browser sends any other type (application/json,
+ * audio/*) only after a preflight that this server never answers, so a
+ * hostile page cannot forge one even where the headers above are missing.
+ * `allowMultipart` lets `multipart/form-data` through (the audio upload of
+ * the deployed adapter's API): then only the 403 checks guard it, which every
+ * current browser trips on a cross-origin POST (it sends `Origin`).
+ */
+export function refuseCrossSite(req: IncomingMessage, allowMultipart = false): void {
+  refuseCrossOrigin(req);
   const type = header(req, "content-type") ?? "";
+  if (allowMultipart && /^multipart\/form-data\b/i.test(type)) return;
   if (type === "" || SIMPLE_CONTENT_TYPES.test(type)) {
     throw new HttpError(
       415,

@@ -5,10 +5,11 @@
  * @module
  */
 import { checkCount, SidecarOptionError } from "../sidecar-core/option-checks.js";
+import { type AudioSocketOptions, resolveAudioSocketOptions } from "./audio-socket.js";
 import { isLoopbackAddress } from "./http-util.js";
 
 /** Options of `createDevSidecar`; every field has a default. */
-export interface DevSidecarOptions {
+export interface DevSidecarOptions extends AudioSocketOptions {
   /** gRPC port for agents; 0 picks a free port. Default 9090. */
   readonly grpcPort?: number;
   /** Web chat port; 0 picks a free port. Default 8080. */
@@ -99,6 +100,7 @@ export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDe
       options.maxAudioBodyBytes ?? 25 * 1024 * 1024,
       1,
     ),
+    ...resolveAudioSocketOptions(options),
     version: options.version ?? DEV_SIDECAR_VERSION,
     signal: options.signal,
     onLog: options.onLog,

@@ -10,17 +10,11 @@ import { audioPlaceholderContent } from "../audio/audio-filetype.js";
 import { AgentConfigSchema, ThreadHistoryResponseSchema } from "../schema/index.js";
 import type { AgentLink } from "../sidecar-core/agent-link.js";
 import { threadHistory } from "../sidecar-core/history-source.js";
-import { AUDIO_CHUNK_BYTES, audioTurn } from "./audio-ingest.js";
+import { audioAccepted, audioTurnOf, isAudioPath, readAudioUpload } from "./audio-upload.js";
 import type { Chat, Refusal, SendResult } from "./chat.js";
 import { type ConversationStore, webHistorySource } from "./conversations.js";
 import { isStateChanging, refuseCrossSite } from "./cross-site.js";
-import {
-  HttpError,
-  isLoopbackHostHeader,
-  readBodyChunks,
-  readJsonObject,
-  sendJson,
-} from "./http-util.js";
+import { HttpError, isLoopbackHostHeader, readJsonObject, sendJson } from "./http-util.js";
 import { pageAssets } from "./page.js";
 import { parseAttachments, parseRenderableAnswer } from "./request-parsing.js";
 import type { SseHub } from "./sse.js";
@@ -54,7 +48,8 @@ function decodeSegment(raw: string): string {
   }
 }
 
-function conversationIdOf(raw: string): string {
+/** The conversation id of a path segment; a malformed one is a 400. */
+export function conversationIdOf(raw: string): string {
   const id = decodeSegment(raw);
   if (!CONVERSATION_ID.test(id))
     throw new HttpError(400, "bad_conversation_id", "invalid conversation id");
@@ -91,7 +86,7 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     const url = new URL(req.url ?? "/", "http://localhost");
     const path = url.pathname.split("/").filter(Boolean);
     const method = req.method ?? "GET";
-    if (isStateChanging(method)) refuseCrossSite(req);
+    if (isStateChanging(method)) refuseCrossSite(req, isAudioPath(path));
     const asset = pageAssets[url.pathname];
     if (asset && (method === "GET" || method === "HEAD")) {
       res.writeHead(200, asset.headers);
@@ -162,15 +157,17 @@ export function createWebApi(parts: WebApiParts): RequestListener {
         sent(res, refused);
         return;
       }
-      const chunks = await readBodyChunks(req, parts.maxAudioBodyBytes, AUDIO_CHUNK_BYTES);
-      if (chunks.length === 0) throw new HttpError(400, "empty_audio", "the audio body is empty");
-      const turn = audioTurn(
-        conversation.id,
-        chunks,
-        req.headers["content-type"] ?? "",
-        url.searchParams,
+      const upload = await readAudioUpload(req, url.searchParams, parts.maxAudioBodyBytes);
+      if (upload.sizeBytes === 0) throw new HttpError(400, "empty_audio", "the audio is empty");
+      const turn = audioTurnOf(conversation.id, upload);
+      const result = chat.sendTurn(
+        conversation,
+        turn.messageId,
+        turn.frames,
+        audioPlaceholderContent,
       );
-      sent(res, chat.sendTurn(conversation, turn.messageId, turn.frames, audioPlaceholderContent));
+      if (result.kind !== "sent") sent(res, result);
+      else sendJson(res, 202, audioAccepted(result, upload.sizeBytes));
     } else {
       throw new HttpError(404, "not_found", `no route for ${method} ${url.pathname}`);
     }
