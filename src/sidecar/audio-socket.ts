@@ -98,7 +98,8 @@ export interface AudioSockets {
 
 interface Session {
   readonly ws: WebSocket;
-  readonly conversation: Conversation;
+  /** Looked up again at `audio.config`: an idle conversation may have been forgotten meanwhile. */
+  conversation: Conversation;
   timer: NodeJS.Timeout | undefined;
   closed: boolean;
   /** Set from `audio.config` until `audio.end`: the voice message being streamed. */
@@ -213,6 +214,7 @@ export function createAudioSockets(parts: AudioSocketParts): AudioSockets {
       fail(s, "bad_config", err.message);
       return;
     }
+    s.conversation = store.ensure(s.conversation.id);
     const voice = voiceStream(s.conversation.id, WEB_USER_DEFAULTS);
     const frames = [voice.config(config)];
     const result = chat.sendTurn(s.conversation, voice.messageId, frames, audioPlaceholderContent);

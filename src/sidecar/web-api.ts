@@ -130,6 +130,10 @@ export function createWebApi(parts: WebApiParts): RequestListener {
       sendJson(res, 200, toJson(ThreadHistoryResponseSchema, history, { useProtoFieldName: true }));
       return;
     }
+    if (action === "GET audio") {
+      // A WebSocket upgrade never gets here: the server's `upgrade` event takes it.
+      throw new HttpError(426, "upgrade_required", "live audio is a WebSocket on this path");
+    }
     const conversation = store.ensure(conversationId);
     if (action === "GET stream") {
       hub.attach(conversation.id, res, lastEventIdOf(req, url));

@@ -153,6 +153,19 @@ describe("live audio over the WebSocket", () => {
     expect((await h.send(id, "still free?")).status).toBe(200);
   });
 
+  it("closes a socket that goes silent mid-recording (idle_timeout) and stops its turn", async () => {
+    h = await startHarness({ audioIdleTimeoutMs: 50 });
+    const agent = await h.registeredAgent();
+    const id = await h.conversation();
+    const audio = await openAudio(h.sidecar.webUrl, id);
+    audio.json({ type: "audio.config", mime_type: "audio/webm" });
+    const { message_id: messageId } = await audio.replies.next("audio.started");
+    expect(await audio.replies.next("idle_timeout")).toMatchObject({ code: "idle_timeout" });
+    expect(await audio.closed).toEqual({ code: 4408, reason: "idle_timeout" });
+    const stop = await agent.next((f) => stopOf(f) !== undefined);
+    expect([stop.responseId, stopOf(stop)?.reason]).toEqual([messageId, "audio_aborted"]);
+  });
+
   it("stops at maxAudioBodyBytes and at a frame over 64 KiB; the agent gets a STOP for the partial audio", async () => {
     h = await startHarness({ maxAudioBodyBytes: 1000 });
     const agent = await h.registeredAgent();
@@ -258,6 +271,11 @@ describe("live audio over the WebSocket", () => {
     });
     const wrongPath = await upgradeAudio(h.sidecar.webUrl, `${id}/more`);
     expect(wrongPath).toMatchObject({ kind: "refused", status: 404 });
+    const plain = await h.web(`/api/conversations/${id}/audio`);
+    expect([plain.status, ((await plain.json()) as { error: string }).error]).toEqual([
+      426,
+      "upgrade_required",
+    ]);
     const own = await openAudio(h.sidecar.webUrl, id, {
       origin: h.sidecar.webUrl,
       headers: { "sec-fetch-site": "same-origin" },
