@@ -5,6 +5,7 @@ import {
   type StreamControl,
   StreamControl_Action,
 } from "agentwire/schema";
+import { createDevSidecar, DevSidecarOptionError } from "agentwire/sidecar";
 import { afterEach, describe, expect, it } from "vitest";
 import { until } from "../helpers/step.js";
 import { openAudio, upgradeAudio } from "./support/audio-client.js";
@@ -313,5 +314,16 @@ describe("live audio over the WebSocket", () => {
     expect((await audio.closed).code).toBe(1006); // terminated, no closing handshake waited for
     const after = await upgradeAudio(h.sidecar.webUrl, "x").catch((e: Error) => e);
     expect(after).toBeInstanceOf(Error); // the port is free: nothing listens
+  });
+
+  it("refuses a bad audio option, naming it", async () => {
+    for (const [option, value] of [
+      ["audioIdleTimeoutMs", 0],
+      ["maxAudioSockets", 1.5],
+    ] as const) {
+      await expect(
+        createDevSidecar({ grpcPort: 0, webPort: 0, [option]: value }),
+      ).rejects.toSatisfy((e) => e instanceof DevSidecarOptionError && e.option === option);
+    }
   });
 });
