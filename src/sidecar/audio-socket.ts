@@ -19,7 +19,14 @@ import {
   type VoiceStream,
   voiceStream,
 } from "../sidecar-core/user-frames.js";
-import { AUDIO_CHUNK_BYTES, AudioFormatError, audioStreamConfig } from "./audio-ingest.js";
+import { AUDIO_CHUNK_BYTES, AudioFormatError } from "./audio-ingest.js";
+import {
+  AUDIO_SOCKET_CLOSE_CODES,
+  type AudioSocketErrorCode,
+  type AudioSocketReply,
+  audioConfigOf,
+  bytesOf,
+} from "./audio-socket-messages.js";
 import { audioAccepted, isAudioPath } from "./audio-upload.js";
 import { type Chat, type SendResult, WEB_USER_DEFAULTS } from "./chat.js";
 import type { Conversation, ConversationStore } from "./conversations.js";
@@ -44,33 +51,6 @@ export function resolveAudioSocketOptions(
     maxAudioSockets: checkCount("maxAudioSockets", options.maxAudioSockets ?? 16, 1),
   };
 }
-
-/** Why the sidecar ended a live-audio socket (the `code` of its `error` message). */
-export type AudioSocketErrorCode =
-  | "bad_message"
-  | "bad_config"
-  | "config_required"
-  | "config_timeout"
-  | "idle_timeout"
-  | "empty_audio"
-  | "audio_too_large"
-  | "turn_in_progress"
-  | "turn_ended"
-  | "agent_unavailable";
-
-/** The WebSocket close code of each error: 4000 + the HTTP status the POST route would answer. */
-export const AUDIO_SOCKET_CLOSE_CODES: Readonly<Record<AudioSocketErrorCode, number>> = {
-  bad_message: 4400,
-  bad_config: 4400,
-  config_required: 4400,
-  empty_audio: 4400,
-  config_timeout: 4408,
-  idle_timeout: 4408,
-  turn_in_progress: 4409,
-  turn_ended: 4409,
-  audio_too_large: 4413,
-  agent_unavailable: 4424,
-};
 
 /** Parts the live-audio route works with. */
 export interface AudioSocketParts extends Required<AudioSocketOptions> {
@@ -119,24 +99,6 @@ function refuseUpgrade(socket: Duplex, error: HttpError): void {
   );
 }
 
-function bytesOf(data: RawData): Buffer {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.isBuffer(data) ? data : Buffer.from(data);
-}
-
-function optionalText(body: Record<string, unknown>, key: string): string | undefined {
-  const value = body[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw new AudioFormatError(key, `${key} must be a string`);
-  return value;
-}
-
-function optionalNumber(body: Record<string, unknown>, key: string): number | undefined {
-  const value = body[key];
-  if (value === undefined || value === null) return undefined;
-  return typeof value === "number" ? value : Number.NaN;
-}
-
 /** Creates the live-audio route; wire `handleUpgrade` to the server's `upgrade` event. */
 export function createAudioSockets(parts: AudioSocketParts): AudioSockets {
   const { store, chat, link } = parts;
@@ -145,7 +107,7 @@ export function createAudioSockets(parts: AudioSocketParts): AudioSockets {
   const busy = new Set<string>();
   let closed = false;
 
-  function send(s: Session, message: Record<string, unknown>): void {
+  function send(s: Session, message: AudioSocketReply): void {
     s.ws.send(JSON.stringify(message));
   }
 
@@ -200,15 +162,9 @@ export function createAudioSockets(parts: AudioSocketParts): AudioSockets {
       fail(s, "bad_message", "audio.config was already sent on this socket");
       return;
     }
-    let config: ReturnType<typeof audioStreamConfig>;
+    let config: ReturnType<typeof audioConfigOf>;
     try {
-      config = audioStreamConfig({
-        mimeType: optionalText(body, "mime_type"),
-        encoding: optionalText(body, "encoding"),
-        sampleRate: optionalNumber(body, "sample_rate"),
-        channels: optionalNumber(body, "channels"),
-        language: optionalText(body, "language"),
-      });
+      config = audioConfigOf(body);
     } catch (err) {
       if (!(err instanceof AudioFormatError)) throw err;
       fail(s, "bad_config", err.message);

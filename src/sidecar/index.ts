@@ -9,6 +9,12 @@ export {
   type AgentLinkHooks,
   createAgentLink,
 } from "../sidecar-core/agent-link.js";
+export type { AudioSocketOptions } from "./audio-socket.js";
+export {
+  AUDIO_SOCKET_CLOSE_CODES,
+  type AudioSocketErrorCode,
+  type AudioSocketReply,
+} from "./audio-socket-messages.js";
 export {
   CLI_USAGE,
   type CliDependencies,
