@@ -102,6 +102,34 @@ describe("live audio over the WebSocket", () => {
     expect(history.messages.map((m) => m.content)).toEqual(["[audio]", "heard you"]);
   });
 
+  it("keeps the order of a burst of 200 chunks sent without waiting", async () => {
+    h = await startHarness();
+    const agent = await h.registeredAgent();
+    const audio = await openAudio(h.sidecar.webUrl, await h.conversation());
+    audio.json({ type: "audio.config", mime_type: "audio/webm" });
+    const pieces = Array.from({ length: 200 }, (_, i) =>
+      Uint8Array.from({ length: 1 + ((i * 37) % 500) }, (_, j) => (i + j) % 256),
+    );
+    for (const piece of pieces) audio.binary(piece);
+    audio.json({ type: "audio.end" });
+    expect((await audio.replies.next("audio.started")).type).toBe("audio.started");
+    expect(await audio.replies.next("audio.done", 10_000)).toMatchObject({
+      type: "audio.done",
+      size_bytes: pieces.reduce((n, p) => n + p.length, 0),
+    });
+    await agent.nextMessage();
+    const chunks = agent.received.filter(isChunk).map(chunkOf);
+    expect(chunks.map((c) => Number(c.sequence))).toEqual(
+      Array.from({ length: 201 }, (_, i) => i + 1),
+    );
+    expect(
+      chunks
+        .slice(0, 200)
+        .every((c, i) => Buffer.from(c.data).equals(Buffer.from(pieces[i] ?? []))),
+    ).toBe(true);
+    expect(chunks.at(-1)?.done).toBe(true);
+  });
+
   it("takes an encoding name instead of a content type, and refuses a bad config", async () => {
     h = await startHarness();
     const agent = await h.registeredAgent();
