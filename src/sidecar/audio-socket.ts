@@ -13,7 +13,6 @@ import type { Duplex } from "node:stream";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { audioPlaceholderContent } from "../audio/audio-filetype.js";
 import type { AgentLink } from "../sidecar-core/agent-link.js";
-import { checkCount } from "../sidecar-core/option-checks.js";
 import {
   incomingMessageFrame,
   type VoiceStream,
@@ -30,30 +29,16 @@ import {
 import { audioAccepted, isAudioPath } from "./audio-upload.js";
 import { type Chat, type SendResult, WEB_USER_DEFAULTS } from "./chat.js";
 import type { Conversation, ConversationStore } from "./conversations.js";
-import { refuseCrossOrigin } from "./cross-site.js";
+import { refuseCrossSite } from "./cross-site.js";
 import { HttpError, isLoopbackHostHeader } from "./http-util.js";
 import { conversationIdOf } from "./web-api.js";
 
-/** Limits of the live-audio WebSocket route (part of `DevSidecarOptions`). */
-export interface AudioSocketOptions {
-  /** A live-audio socket silent this many milliseconds (waiting for `audio.config` too) is closed. Default 10000. */
-  readonly audioIdleTimeoutMs?: number;
-  /** Most live-audio sockets open at once on the server (one per conversation). Default 16. */
-  readonly maxAudioSockets?: number;
-}
-
-/** Resolves and checks {@link AudioSocketOptions}; a bad value throws `SidecarOptionError` naming it. */
-export function resolveAudioSocketOptions(
-  options: AudioSocketOptions,
-): Required<AudioSocketOptions> {
-  return {
-    audioIdleTimeoutMs: checkCount("audioIdleTimeoutMs", options.audioIdleTimeoutMs ?? 10_000, 1),
-    maxAudioSockets: checkCount("maxAudioSockets", options.maxAudioSockets ?? 16, 1),
-  };
-}
-
 /** Parts the live-audio route works with. */
-export interface AudioSocketParts extends Required<AudioSocketOptions> {
+export interface AudioSocketParts {
+  /** A socket silent this many milliseconds (waiting for `audio.config` too) is closed. */
+  readonly audioIdleTimeoutMs: number;
+  /** Most sockets open at once. */
+  readonly maxAudioSockets: number;
   /** Conversations. */
   readonly store: ConversationStore;
   /** The chat core: turns begin and are stopped through it. */
@@ -117,18 +102,18 @@ export function createAudioSockets(parts: AudioSocketParts): AudioSockets {
   }
 
   /** Stops the turn this socket began, if it still runs: the agent gets a STOP for the partial audio. */
-  function abandonTurn(s: Session, reason: string): void {
+  function abandonTurn(s: Session): void {
     const voice = s.voice;
     s.voice = undefined;
     if (voice && s.conversation.turn?.responseId === voice.messageId) {
-      chat.cancel(s.conversation, reason);
+      chat.cancel(s.conversation);
     }
   }
 
   function fail(s: Session, code: AudioSocketErrorCode, message: string): void {
     if (s.closed) return;
     send(s, { type: "error", code, message });
-    abandonTurn(s, "audio_aborted");
+    abandonTurn(s);
     s.closed = true;
     release(s);
     s.ws.close(AUDIO_SOCKET_CLOSE_CODES[code], code);
@@ -261,7 +246,7 @@ export function createAudioSockets(parts: AudioSocketParts): AudioSockets {
     ws.on("message", (data, isBinary) => receive(s, data, isBinary));
     ws.on("close", () => {
       s.closed = true;
-      abandonTurn(s, "audio_aborted"); // the client left before audio.end
+      abandonTurn(s); // the client left before audio.end
       release(s);
     });
     arm(s);
@@ -279,7 +264,7 @@ export function createAudioSockets(parts: AudioSocketParts): AudioSockets {
     if (req.method !== "GET" || !isAudioPath(path)) {
       throw new HttpError(404, "not_found", `no WebSocket route for ${url.pathname}`);
     }
-    refuseCrossOrigin(req);
+    refuseCrossSite(req); // a GET: the Origin and Sec-Fetch-Site checks (403)
     const id = conversationIdOf(path[2] ?? "");
     if (closed) throw new HttpError(503, "shutting_down", "the sidecar is shutting down");
     if (busy.has(id)) {

@@ -64,8 +64,8 @@ export interface Chat {
   refusal(conversation: Conversation): Refusal | undefined;
   /** Forwards a user message as `incoming_message` and starts a turn. */
   sendMessage(conversation: Conversation, content: string, attachments: Attachment[]): SendResult;
-  /** Finishes the turn, closes the conversation's SSE connections and sends STOP (`reason`, default "user_cancelled") to the agent. */
-  cancel(conversation: Conversation, reason?: string): void;
+  /** Finishes the turn, closes the conversation's SSE connections and sends STOP to the agent. */
+  cancel(conversation: Conversation): void;
   /** Forwards a form answer as `feedback.renderable_response`; false when no agent is connected. */
   answerRenderable(conversation: Conversation, id: string, answer: RenderableAnswer): boolean;
   /** Starts a turn for user message `messageId`: sends `frames` to the agent and records `content` in history. */
@@ -155,14 +155,14 @@ export function createChat({ store, hub, link, turnIdleTimeoutMs }: ChatParts): 
       );
       return chat.sendTurn(conversation, message.id, [incomingMessageFrame(message)], content);
     },
-    cancel(conversation, reason = "user_cancelled") {
+    cancel(conversation) {
       const turn = store.endTurn(conversation);
       const responseId = turn?.responseId ?? conversation.replyId;
       hub.publish(conversation.id, "finish", responseId ? { response_id: responseId } : {});
       hub.closeConversation(conversation.id);
       conversation.dropUntilStart = true;
       if (conversation.replyText) finishReply(conversation, responseId, true);
-      const stop = { action: StreamControl_Action.STOP, reason };
+      const stop = { action: StreamControl_Action.STOP, reason: "user_cancelled" };
       link.send(
         feedback(conversation, { responseId, feedback: { case: "streamControl", value: stop } }),
       );

@@ -23,14 +23,25 @@ export function isStateChanging(method: string): boolean {
 }
 
 /**
- * Refuses a request that a page on another origin could have made: 403 when
- * the browser says it is cross-site (`Sec-Fetch-Site` other than
- * `same-origin`) or its `Origin` is not this server's own. Also the guard of
- * WebSocket upgrades, which CORS does not cover (browsers always send
- * `Origin` on them).
+ * Refuses a state-changing request that a page on another origin could have
+ * sent: 403 when the browser says it is cross-site (`Sec-Fetch-Site` other
+ * than `same-origin`) or its `Origin` is not this server's own, and 415 when
+ * a POST has no content type or a CORS-safelisted one: a browser sends any
+ * other type (application/json, audio/*), and any other method (DELETE), only
+ * after a preflight that this server never answers for another origin, so a
+ * hostile page cannot forge one even where the headers above are missing.
+ * With `formUpload` (the files API), a multipart POST that says it is
+ * same-origin (`Sec-Fetch-Site` or `Origin`) is let in; a request whose
+ * `Origin` is `corsOrigin` is let in whatever it is.
  */
-export function refuseCrossOrigin(req: IncomingMessage): void {
+export function refuseCrossSite(
+  req: IncomingMessage,
+  formUpload = false,
+  corsOrigin?: string,
+): void {
   const site = header(req, "sec-fetch-site");
+  // The one origin the user let in (`corsOrigin`): the browser vouches for the Origin header.
+  if (corsOrigin !== undefined && header(req, "origin") === corsOrigin) return;
   if (site !== undefined && site !== "same-origin") {
     throw new HttpError(
       403,
@@ -47,22 +58,17 @@ export function refuseCrossOrigin(req: IncomingMessage): void {
       `refused a request from origin ${origin}: only ${own} may change state`,
     );
   }
-}
-
-/**
- * Refuses a state-changing request that a page on another origin could have
- * sent: 403 as {@link refuseCrossOrigin}, and 415 when it has no content type
- * or a CORS-safelisted one: a browser sends any other type (application/json,
- * audio/*) only after a preflight that this server never answers, so a
- * hostile page cannot forge one even where the headers above are missing.
- * `allowMultipart` lets `multipart/form-data` through (the audio upload of
- * the deployed adapter's API): then only the 403 checks guard it, which every
- * current browser trips on a cross-origin POST (it sends `Origin`).
- */
-export function refuseCrossSite(req: IncomingMessage, allowMultipart = false): void {
-  refuseCrossOrigin(req);
+  // Only a POST can be a "simple" cross-site request; any other method (DELETE) needs a preflight.
+  if (req.method !== "POST") return;
   const type = header(req, "content-type") ?? "";
-  if (allowMultipart && /^multipart\/form-data\b/i.test(type)) return;
+  // A file upload is multipart, a "simple" type: it is let in only when the
+  // browser itself says it comes from this origin.
+  if (
+    formUpload &&
+    /^multipart\/form-data\b/i.test(type) &&
+    (site === "same-origin" || origin === own)
+  )
+    return;
   if (type === "" || SIMPLE_CONTENT_TYPES.test(type)) {
     throw new HttpError(
       415,

@@ -9,7 +9,6 @@ export {
   type AgentLinkHooks,
   createAgentLink,
 } from "../sidecar-core/agent-link.js";
-export type { AudioSocketOptions } from "./audio-socket.js";
 export {
   AUDIO_SOCKET_CLOSE_CODES,
   type AudioSocketErrorCode,

@@ -5,11 +5,10 @@
  * @module
  */
 import { checkCount, SidecarOptionError } from "../sidecar-core/option-checks.js";
-import { type AudioSocketOptions, resolveAudioSocketOptions } from "./audio-socket.js";
 import { isLoopbackAddress } from "./http-util.js";
 
 /** Options of `createDevSidecar`; every field has a default. */
-export interface DevSidecarOptions extends AudioSocketOptions {
+export interface DevSidecarOptions {
   /** gRPC port for agents; 0 picks a free port. Default 9090. */
   readonly grpcPort?: number;
   /** Web chat port; 0 picks a free port. Default 8080. */
@@ -20,6 +19,10 @@ export interface DevSidecarOptions extends AudioSocketOptions {
   readonly allowRemote?: boolean;
   /** A running turn fails after this many milliseconds without a frame. Default 300000 (5 min). */
   readonly turnIdleTimeoutMs?: number;
+  /** A live-audio socket silent this many milliseconds (waiting for `audio.config` too) is closed. Default 10000. */
+  readonly audioIdleTimeoutMs?: number;
+  /** Most live-audio sockets open at once (one per conversation). Default 16. */
+  readonly maxAudioSockets?: number;
   /** Milliseconds between SSE `heartbeat` events. Default 30000. */
   readonly heartbeatIntervalMs?: number;
   /** Largest gRPC frame in either direction, in bytes. Default 4 MiB. */
@@ -72,6 +75,8 @@ export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDe
     host,
     allowRemote,
     turnIdleTimeoutMs: checkCount("turnIdleTimeoutMs", options.turnIdleTimeoutMs ?? 300_000, 1),
+    audioIdleTimeoutMs: checkCount("audioIdleTimeoutMs", options.audioIdleTimeoutMs ?? 10_000, 1),
+    maxAudioSockets: checkCount("maxAudioSockets", options.maxAudioSockets ?? 16, 1),
     heartbeatIntervalMs: checkCount(
       "heartbeatIntervalMs",
       options.heartbeatIntervalMs ?? 30_000,
@@ -100,7 +105,6 @@ export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDe
       options.maxAudioBodyBytes ?? 25 * 1024 * 1024,
       1,
     ),
-    ...resolveAudioSocketOptions(options),
     version: options.version ?? DEV_SIDECAR_VERSION,
     signal: options.signal,
     onLog: options.onLog,

@@ -192,7 +192,7 @@ describe("live audio over the WebSocket", () => {
     expect(await audio.replies.next("idle_timeout")).toMatchObject({ code: "idle_timeout" });
     expect(await audio.closed).toEqual({ code: 4408, reason: "idle_timeout" });
     const stop = await agent.next((f) => stopOf(f) !== undefined);
-    expect([stop.responseId, stopOf(stop)?.reason]).toEqual([messageId, "audio_aborted"]);
+    expect([stop.responseId, stopOf(stop)?.reason]).toEqual([messageId, "user_cancelled"]);
   });
 
   it("stops at maxAudioBodyBytes and at a frame over 64 KiB; the agent gets a STOP for the partial audio", async () => {
@@ -213,7 +213,7 @@ describe("live audio over the WebSocket", () => {
     expect(stop.responseId).toBe(messageId);
     expect(stopOf(stop)).toMatchObject({
       action: StreamControl_Action.STOP,
-      reason: "audio_aborted",
+      reason: "user_cancelled",
     });
     expect(agent.received.filter(isChunk)).toHaveLength(1); // the chunk over the limit never left
     expect((await h.send(id, "the turn is over")).status).toBe(200);
@@ -326,7 +326,7 @@ describe("live audio over the WebSocket", () => {
     await agent.next(isChunk);
     audio.ws.terminate();
     const stop = await agent.next((f) => stopOf(f) !== undefined);
-    expect([stop.responseId, stopOf(stop)?.reason]).toEqual([messageId, "audio_aborted"]);
+    expect([stop.responseId, stopOf(stop)?.reason]).toEqual([messageId, "user_cancelled"]);
     expect((await h.send(id, "next")).status).toBe(200);
   });
 

@@ -270,8 +270,10 @@ describe("history, config, health, forms, audio", () => {
     const form = new FormData();
     form.set("audio", new Blob([data], { type: "audio/ogg" }), "voice.ogg");
     form.set("sample_rate", "16000");
+    // A multipart body is a "simple" type: the sidecar takes it only when it says it comes from its own page.
     const res = await h.web(`/api/conversations/${id}/audio?language=de`, {
       method: "POST",
+      headers: { origin: h.sidecar.webUrl },
       body: form,
     });
     expect(res.status).toBe(202);
@@ -297,7 +299,11 @@ describe("history, config, health, forms, audio", () => {
     await h.registeredAgent();
     const id = await h.conversation();
     const post = (form: FormData) =>
-      h.web(`/api/conversations/${id}/audio`, { method: "POST", body: form });
+      h.web(`/api/conversations/${id}/audio`, {
+        method: "POST",
+        headers: { origin: h.sidecar.webUrl },
+        body: form,
+      });
     const none = new FormData();
     none.set("file", new Blob([Uint8Array.of(1)]));
     const missing = await post(none);
@@ -321,7 +327,7 @@ describe("history, config, health, forms, audio", () => {
     ]);
     const garbled = await h.web(`/api/conversations/${id}/audio`, {
       method: "POST",
-      headers: { "content-type": "multipart/form-data; boundary=x" },
+      headers: { "content-type": "multipart/form-data; boundary=x", origin: h.sidecar.webUrl },
       body: "not multipart at all",
     });
     expect(garbled.status).toBe(400);
