@@ -19,9 +19,10 @@ export type AudioSocketErrorCode =
   | "audio_too_large"
   | "turn_in_progress"
   | "turn_ended"
-  | "agent_unavailable";
+  | "agent_unavailable"
+  | "internal";
 
-/** The WebSocket close code of each error: 4000 + the HTTP status the POST route would answer. */
+/** The WebSocket close code of each error: 4000 + the HTTP status the POST route would answer (1011 for a fault of the sidecar). */
 export const AUDIO_SOCKET_CLOSE_CODES: Readonly<Record<AudioSocketErrorCode, number>> = {
   bad_message: 4400,
   bad_config: 4400,
@@ -33,6 +34,7 @@ export const AUDIO_SOCKET_CLOSE_CODES: Readonly<Record<AudioSocketErrorCode, num
   turn_ended: 4409,
   audio_too_large: 4413,
   agent_unavailable: 4424,
+  internal: 1011,
 };
 
 /** What the sidecar sends on a live-audio socket (JSON text messages). */

@@ -243,7 +243,13 @@ export function createAudioSockets(parts: AudioSocketParts): AudioSockets {
     sessions.add(s);
     busy.add(conversation.id);
     ws.on("error", () => {}); // a protocol error (e.g. a frame over maxPayload) closes the socket; "close" follows
-    ws.on("message", (data, isBinary) => receive(s, data, isBinary));
+    ws.on("message", (data, isBinary) => {
+      try {
+        receive(s, data, isBinary);
+      } catch (err) {
+        fail(s, "internal", `the sidecar failed on this message: ${String(err)}`); // never an uncaught throw
+      }
+    });
     ws.on("close", () => {
       s.closed = true;
       abandonTurn(s); // the client left before audio.end
