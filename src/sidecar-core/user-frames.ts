@@ -110,27 +110,55 @@ export interface VoiceMessage {
   readonly placeholder: Message | undefined;
 }
 
-/** Builds the frames a sidecar sends for one recording. */
-export function voiceMessage(init: VoiceMessageInit, defaults: UserFrameDefaults): VoiceMessage {
-  const { conversationId, chunks } = init;
-  const messageId = init.messageId ?? randomUUID();
+/**
+ * A voice message built frame by frame as its audio arrives (live audio):
+ * the config first, then each chunk numbered from 1, then the end.
+ */
+export interface VoiceStream {
+  /** The `response_id` of every frame: the placeholder message's id. */
+  readonly messageId: string;
+  /** The `audio_config` frame; `conversation_id` is set, `user_id` defaults to the user's. */
+  config(config: MessageInitShape<typeof AudioStreamConfigSchema>): AgentResponse;
+  /** The next `audio_chunk` frame (`sequence` counts up from 1). */
+  chunk(data: Uint8Array, done?: boolean): AgentResponse;
+  /** The placeholder message "[audio]" with the voice message's id. */
+  placeholder(): Message;
+}
+
+/** Starts a {@link VoiceStream} for `conversationId` (message id default a new UUID). */
+export function voiceStream(
+  conversationId: string,
+  defaults: UserFrameDefaults,
+  messageId: string = randomUUID(),
+): VoiceStream {
   const frame = (payload: MessageInitShape<typeof AgentResponseSchema>["payload"]) =>
     create(AgentResponseSchema, { conversationId, responseId: messageId, payload });
-  const userId = init.config.userId || defaults.user.id || "";
-  const frames = [
-    frame({ case: "audioConfig", value: { ...init.config, conversationId, userId } }),
-  ];
-  const doneOnLast = init.doneOnLastChunk === true && chunks.length > 0;
   let sequence = 1n;
+  return {
+    messageId,
+    config(config) {
+      const userId = config.userId || defaults.user.id || "";
+      return frame({ case: "audioConfig", value: { ...config, conversationId, userId } });
+    },
+    chunk(data, done = false) {
+      return frame({ case: "audioChunk", value: { data, sequence: sequence++, done } });
+    },
+    placeholder: () =>
+      userMessage({ id: messageId, conversationId, content: audioPlaceholderContent }, defaults),
+  };
+}
+
+/** Builds the frames a sidecar sends for one recording. */
+export function voiceMessage(init: VoiceMessageInit, defaults: UserFrameDefaults): VoiceMessage {
+  const { chunks } = init;
+  const stream = voiceStream(init.conversationId, defaults, init.messageId);
+  const frames = [stream.config(init.config)];
+  const doneOnLast = init.doneOnLastChunk === true && chunks.length > 0;
   chunks.forEach((data, i) => {
-    const done = doneOnLast && i === chunks.length - 1;
-    frames.push(frame({ case: "audioChunk", value: { data, sequence: sequence++, done } }));
+    frames.push(stream.chunk(data, doneOnLast && i === chunks.length - 1));
   });
-  if (!doneOnLast) frames.push(frame({ case: "audioChunk", value: { sequence, done: true } }));
-  const placeholder =
-    init.placeholder === false
-      ? undefined
-      : userMessage({ id: messageId, conversationId, content: audioPlaceholderContent }, defaults);
+  if (!doneOnLast) frames.push(stream.chunk(new Uint8Array(0), true));
+  const placeholder = init.placeholder === false ? undefined : stream.placeholder();
   if (placeholder) frames.push(incomingMessageFrame(placeholder));
-  return { messageId, frames, placeholder };
+  return { messageId: stream.messageId, frames, placeholder };
 }

@@ -13,6 +13,7 @@ import { AgentMessaging } from "../schema/index.js";
 import { createAgentLink } from "../sidecar-core/agent-link.js";
 import { closeServer, listenOn, trackHttp2Sessions, urlOf } from "../sidecar-core/listen.js";
 import { createMessagingService } from "../sidecar-core/messaging-service.js";
+import { createAudioSockets } from "./audio-socket.js";
 import { type Chat, createChat } from "./chat.js";
 import { createConversationStore, webHistorySource } from "./conversations.js";
 import { createFileStore } from "./file-store.js";
@@ -97,6 +98,18 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
     }),
   );
 
+  const audioSockets = createAudioSockets({
+    store,
+    chat,
+    link,
+    maxAudioBytes: opts.maxAudioBodyBytes,
+    audioIdleTimeoutMs: opts.audioIdleTimeoutMs,
+    maxAudioSockets: opts.maxAudioSockets,
+    corsOrigin: opts.corsOrigin,
+    loopbackOnly: isLoopbackAddress(opts.host),
+  });
+  webServer.on("upgrade", audioSockets.handleUpgrade);
+
   let grpcPort: number;
   let webPort: number;
   try {
@@ -110,6 +123,7 @@ export async function createDevSidecar(options: DevSidecarOptions = {}): Promise
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
     shutdown.abort();
+    audioSockets.close();
     link.close();
     hub.close();
     store.close();

@@ -10,6 +10,11 @@ export {
   createAgentLink,
 } from "../sidecar-core/agent-link.js";
 export {
+  AUDIO_SOCKET_CLOSE_CODES,
+  type AudioSocketErrorCode,
+  type AudioSocketReply,
+} from "./audio-socket-messages.js";
+export {
   CLI_USAGE,
   type CliDependencies,
   main,

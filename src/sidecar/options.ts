@@ -20,6 +20,10 @@ export interface DevSidecarOptions {
   readonly allowRemote?: boolean;
   /** A running turn fails after this many milliseconds without a frame. Default 300000 (5 min). */
   readonly turnIdleTimeoutMs?: number;
+  /** A live-audio socket silent this many milliseconds (waiting for `audio.config` too) is closed. Default 10000. */
+  readonly audioIdleTimeoutMs?: number;
+  /** Most live-audio sockets open at once (one per conversation). Default 16. */
+  readonly maxAudioSockets?: number;
   /** Milliseconds between SSE `heartbeat` events. Default 30000. */
   readonly heartbeatIntervalMs?: number;
   /** Largest gRPC frame in either direction, in bytes. Default 4 MiB. */
@@ -92,6 +96,8 @@ export function resolveDevSidecarOptions(options: DevSidecarOptions): ResolvedDe
     host,
     allowRemote,
     turnIdleTimeoutMs: checkCount("turnIdleTimeoutMs", options.turnIdleTimeoutMs ?? 300_000, 1),
+    audioIdleTimeoutMs: checkCount("audioIdleTimeoutMs", options.audioIdleTimeoutMs ?? 10_000, 1),
+    maxAudioSockets: checkCount("maxAudioSockets", options.maxAudioSockets ?? 16, 1),
     heartbeatIntervalMs: checkCount(
       "heartbeatIntervalMs",
       options.heartbeatIntervalMs ?? 30_000,

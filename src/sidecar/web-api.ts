@@ -8,7 +8,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from "node:http
 import { audioPlaceholderContent } from "../audio/audio-filetype.js";
 import type { AgentLink } from "../sidecar-core/agent-link.js";
 import { threadHistory } from "../sidecar-core/history-source.js";
-import { AUDIO_CHUNK_BYTES, audioTurn } from "./audio-ingest.js";
+import { audioAccepted, audioTurnOf, isAudioPath, readAudioUpload } from "./audio-upload.js";
 import type { Chat, Refusal, SendResult } from "./chat.js";
 import { routeChatConversations } from "./conversation-routes.js";
 import { type ConversationStore, webHistorySource } from "./conversations.js";
@@ -16,13 +16,7 @@ import { applyCors } from "./cors.js";
 import { isStateChanging, refuseCrossSite } from "./cross-site.js";
 import { routeFiles } from "./file-routes.js";
 import type { FileStore } from "./file-store.js";
-import {
-  HttpError,
-  isLoopbackHostHeader,
-  readBodyChunks,
-  readJsonObject,
-  sendJson,
-} from "./http-util.js";
+import { HttpError, isLoopbackHostHeader, readJsonObject, sendJson } from "./http-util.js";
 import { pageAssets } from "./page.js";
 import { parseAttachments, parseRenderableAnswer } from "./request-parsing.js";
 import { agentConfigJson, historyJson } from "./response-shapes.js";
@@ -66,7 +60,8 @@ function decodeSegment(raw: string): string {
   }
 }
 
-function conversationIdOf(raw: string): string {
+/** The conversation id of a path segment; a malformed one is a 400. */
+export function conversationIdOf(raw: string): string {
   const id = decodeSegment(raw);
   if (!CONVERSATION_ID.test(id))
     throw new HttpError(400, "bad_conversation_id", "invalid conversation id");
@@ -109,7 +104,7 @@ export function createWebApi(parts: WebApiParts): RequestListener {
     const method = req.method ?? "GET";
     if (applyCors(parts.corsOrigin, req, res)) return;
     if (isStateChanging(method))
-      refuseCrossSite(req, url.pathname === "/api/files", parts.corsOrigin);
+      refuseCrossSite(req, url.pathname === "/api/files" || isAudioPath(path), parts.corsOrigin);
     const asset = pageAssets[url.pathname];
     if (asset && (method === "GET" || method === "HEAD")) {
       res.writeHead(200, asset.headers);
@@ -167,6 +162,10 @@ export function createWebApi(parts: WebApiParts): RequestListener {
       sendJson(res, 200, historyJson(threadHistory(webHistorySource(store), conversationId, max)));
       return;
     }
+    if (action === "GET audio") {
+      // A WebSocket upgrade never gets here: the server's `upgrade` event takes it.
+      throw new HttpError(426, "upgrade_required", "live audio is a WebSocket on this path");
+    }
     const conversation = store.ensure(conversationId);
     if (action === "GET stream") {
       hub.attach(conversation.id, res, lastEventIdOf(req, url));
@@ -197,15 +196,17 @@ export function createWebApi(parts: WebApiParts): RequestListener {
         sent(res, refused);
         return;
       }
-      const chunks = await readBodyChunks(req, parts.maxAudioBodyBytes, AUDIO_CHUNK_BYTES);
-      if (chunks.length === 0) throw new HttpError(400, "empty_audio", "the audio body is empty");
-      const turn = audioTurn(
-        conversation.id,
-        chunks,
-        req.headers["content-type"] ?? "",
-        url.searchParams,
+      const upload = await readAudioUpload(req, url.searchParams, parts.maxAudioBodyBytes);
+      if (upload.sizeBytes === 0) throw new HttpError(400, "empty_audio", "the audio is empty");
+      const turn = audioTurnOf(conversation.id, upload);
+      const result = chat.sendTurn(
+        conversation,
+        turn.messageId,
+        turn.frames,
+        audioPlaceholderContent,
       );
-      sent(res, chat.sendTurn(conversation, turn.messageId, turn.frames, audioPlaceholderContent));
+      if (result.kind !== "sent") sent(res, result);
+      else sendJson(res, 202, audioAccepted(result, upload.sizeBytes));
     } else {
       throw new HttpError(404, "not_found", `no route for ${method} ${url.pathname}`);
     }

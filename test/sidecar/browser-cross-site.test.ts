@@ -26,12 +26,16 @@ function hostilePage(sidecar: string, id: string): string {
 <script>
 (async function () {
   var simple = { method: "POST", mode: "no-cors", headers: { "content-type": "text/plain" } };
+  var forgedForm = new FormData();
+  forgedForm.append("audio", new Blob(["forged audio"], { type: "audio/webm" }), "a.webm");
   var attempts = [
     ["${sidecar}/api/conversations", { method: "POST", mode: "no-cors" }],
     ["${conv}/messages", Object.assign({ body: '{"content":"forged"}' }, simple)],
     ["${conv}/cancel", { method: "POST", mode: "no-cors" }],
     ["${conv}/audio", Object.assign({ body: "RIFF forged audio" }, simple)],
     ["${conv}/renderables/form-1", Object.assign({ body: '{"action":"cancel"}' }, simple)],
+    // The deployed adapter's multipart upload: a simple request too, refused by its origin.
+    ["${conv}/audio", { method: "POST", mode: "no-cors", body: forgedForm }],
     // A preflighted request: the sidecar never allows it, so it is not even sent.
     ["${conv}/messages", { method: "POST", headers: { "content-type": "application/json" }, body: '{"content":"forged json"}' }],
   ];
@@ -39,6 +43,12 @@ function hostilePage(sidecar: string, id: string): string {
   for (var a of attempts) {
     try { await fetch(a[0], a[1]); results.push("sent"); } catch (e) { results.push("blocked"); }
   }
+  // A WebSocket is not covered by CORS: the sidecar must refuse the upgrade itself.
+  results.push(await new Promise(function (resolve) {
+    var ws = new WebSocket("${sidecar.replace(/^http/, "ws")}/api/conversations/${id}/audio");
+    ws.onopen = function () { ws.close(); resolve("ws open"); };
+    ws.onclose = function () { resolve("ws refused"); };
+  }));
   var sink = document.querySelector("iframe");
   await new Promise(function (resolve) { sink.onload = resolve; document.getElementById("f").submit(); });
   window.results = results;
@@ -94,7 +104,16 @@ describe("a page on another origin", () => {
     const results = await page.evaluate(() => (window as unknown as { results: string[] }).results);
     expect(errors).toEqual([]);
     // The preflighted request never left the browser; the simple ones did and were refused.
-    expect(results).toEqual(["sent", "sent", "sent", "sent", "sent", "blocked"]);
+    expect(results).toEqual([
+      "sent",
+      "sent",
+      "sent",
+      "sent",
+      "sent",
+      "sent",
+      "blocked",
+      "ws refused",
+    ]);
     const conv = `/api/conversations/${hostileConversation}`;
     const posts = answers.filter((a) => a.startsWith("POST "));
     expect(posts.sort()).toEqual(
@@ -102,6 +121,7 @@ describe("a page on another origin", () => {
         "POST /api/conversations 403",
         `POST ${conv}/messages 403`,
         `POST ${conv}/cancel 403`,
+        `POST ${conv}/audio 403`,
         `POST ${conv}/audio 403`,
         `POST ${conv}/renderables/form-1 403`,
         `POST ${conv}/messages 403`, // the form

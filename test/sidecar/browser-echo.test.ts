@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEchoAgent } from "../../examples/echo-agent.js";
+import { until } from "../helpers/step.js";
 import { type Harness, startHarness } from "./support/harness.js";
 
 // The chat page in Debian's Chromium with the real example agent: what a
@@ -78,18 +79,31 @@ describe("the chat page with the echo agent", () => {
     await page.close();
   });
 
-  it("records a voice message from the microphone and shows the agent's answer", async () => {
+  it("streams a voice message over the audio WebSocket while recording and shows the agent's answer", async () => {
     const page = await newPage();
+    const sent: (string | Buffer)[] = [];
+    const received: string[] = [];
+    const sockets: string[] = [];
+    page.on("websocket", (ws) => {
+      sockets.push(new URL(ws.url()).pathname);
+      ws.on("framesent", (frame) => sent.push(frame.payload));
+      ws.on("framereceived", (frame) => received.push(String(frame.payload)));
+    });
     await page.goto(h.sidecar.webUrl);
     await page.locator("#agent-state .agent-label", { hasText: "Agent connected" }).waitFor();
     const mic = page.locator("#mic");
     await mic.waitFor({ state: "visible" });
     await mic.click();
     await page.locator('#mic[data-recording="true"]').waitFor();
-    // Recording goes on until some audio was captured, then the second click sends it.
+    // Audio goes out while the user still speaks: two slices sent before the second click stops it.
     await page.waitForFunction(
       () => Number(document.getElementById("mic")?.dataset.bytes ?? 0) > 0,
     );
+    await until(
+      () => sent.filter((f) => typeof f !== "string").length >= 2,
+      "two audio slices sent",
+    );
+    expect(await page.locator(".row.user").count()).toBe(0);
     await mic.click();
     await page.locator(".row.user .bubble", { hasText: "Voice message" }).waitFor();
     const answer = page.locator(".row.agent .bubble", {
@@ -97,6 +111,17 @@ describe("the chat page with the echo agent", () => {
     });
     await answer.waitFor();
     expect(await page.locator('#mic[data-recording="false"]').count()).toBe(1);
+    expect(sockets).toHaveLength(1);
+    expect(sockets[0]).toMatch(/^\/api\/conversations\/[^/]+\/audio$/);
+    const config = JSON.parse(String(sent[0]));
+    expect(config).toMatchObject({ type: "audio.config", mime_type: "audio/webm;codecs=opus" });
+    expect(JSON.parse(String(sent.at(-1)))).toEqual({ type: "audio.end" });
+    const audio = sent.slice(1, -1);
+    expect(audio.every((f) => typeof f !== "string")).toBe(true);
+    const bytes = audio.reduce((n, f) => n + f.length, 0);
+    // The agent heard exactly what the page streamed.
+    expect(await answer.textContent()).toBe(`echo: heard ${bytes} bytes of webm audio`);
+    expect(received.map((r) => JSON.parse(r).type)).toEqual(["audio.started", "audio.done"]);
     await page.screenshot({ path: "test-results/chat-voice.png" });
     await page.close();
   });

@@ -45,6 +45,21 @@ describe("cross-site requests", () => {
       const bare = await post(path, {});
       expect([path, bare.status]).toEqual([path, 415]);
     }
+    // A multipart audio upload (the deployed adapter's form) is let in only when it says it is same-origin.
+    const audio = `/api/conversations/${id}/audio`;
+    const refusedBy: Record<string, string>[] = [
+      { origin: foreign },
+      { "sec-fetch-site": "cross-site" },
+    ];
+    for (const headers of refusedBy) {
+      const form = new FormData();
+      form.set("audio", new Blob([Uint8Array.of(1)], { type: "audio/webm" }));
+      const res = await h.web(audio, { method: "POST", headers, body: form });
+      expect([headers, res.status]).toEqual([headers, 403]);
+    }
+    const unvouched = new FormData();
+    unvouched.set("audio", new Blob([Uint8Array.of(1)], { type: "audio/webm" }));
+    expect((await h.web(audio, { method: "POST", body: unvouched })).status).toBe(415);
     // The page's own requests pass: same origin, JSON.
     const mine = await post(
       "/api/conversations",
@@ -144,7 +159,7 @@ describe("an audio upload in pieces", () => {
         for (let at = 0; at < bytes.length; at += 7777) req.write(bytes.subarray(at, at + 7777));
         req.end();
       });
-    expect(await upload(data)).toBe(200);
+    expect(await upload(data)).toBe(202);
     await agent.nextMessage();
     const chunks = agent.received.flatMap((f) =>
       f.payload.case === "audioChunk" && !f.payload.value.done ? [f.payload.value.data] : [],
@@ -166,6 +181,25 @@ describe("an audio upload in pieces", () => {
       req.end();
     });
     expect(tooBig).toBe(413);
+    // The multipart form has the same bound on its audio field (and on the body around it).
+    for (const size of [300_001, 400_000]) {
+      const form = new FormData();
+      form.set("audio", new Blob([new Uint8Array(size)], { type: "audio/ogg" }));
+      const res = await h.web(`/api/conversations/${other}/audio`, {
+        method: "POST",
+        headers: { "sec-fetch-site": "same-origin" },
+        body: form,
+      });
+      expect([size, res.status]).toEqual([size, 413]);
+    }
+    const fits = new FormData();
+    fits.set("audio", new Blob([new Uint8Array(300_000)], { type: "audio/ogg" }));
+    const ok = await h.web(`/api/conversations/${other}/audio`, {
+      method: "POST",
+      headers: { "sec-fetch-site": "same-origin" },
+      body: fits,
+    });
+    expect(ok.status).toBe(202);
   });
 });
 

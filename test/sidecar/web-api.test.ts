@@ -1,4 +1,5 @@
 import {
+  AudioEncoding,
   ContentChunk_ChunkType,
   ErrorResponse_ErrorCode,
   type PlatformFeedback,
@@ -299,7 +300,8 @@ describe("history, config, health, forms, audio", () => {
       headers: { "content-type": "audio/webm" },
       body: data,
     });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ status: "accepted", size_bytes: 70 * 1024 });
     const msg = await agent.nextMessage();
     const cases = agent.received.map((f) => f.payload.case);
     expect(cases).toEqual([
@@ -324,5 +326,77 @@ describe("history, config, health, forms, audio", () => {
     ]);
     expect(msg.payload.value).toMatchObject({ content: "[audio]", platform: "web" });
     expect(agent.received.every((f) => f.responseId === msg.responseId)).toBe(true);
+  });
+
+  it("takes a multipart `audio` field as the deployed adapter does: 202 {message_id, status, size_bytes}", async () => {
+    const agent = await h.registeredAgent();
+    const id = await h.conversation();
+    const data = Uint8Array.from({ length: 70_000 }, (_, i) => i % 253);
+    const form = new FormData();
+    form.set("audio", new Blob([data], { type: "audio/ogg" }), "voice.ogg");
+    form.set("sample_rate", "16000");
+    // A multipart body is a "simple" type: the sidecar takes it only when it says it comes from its own page.
+    const res = await h.web(`/api/conversations/${id}/audio?language=de`, {
+      method: "POST",
+      headers: { origin: h.sidecar.webUrl },
+      body: form,
+    });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: "accepted", size_bytes: 70_000 });
+    const msg = await agent.nextMessage();
+    expect(body.message_id).toBe(msg.responseId);
+    const config = agent.received[0];
+    expect(config?.payload.case).toBe("audioConfig");
+    expect(config?.payload.value).toMatchObject({
+      encoding: AudioEncoding.OGG_OPUS,
+      sampleRate: 16000,
+      language: "de",
+    });
+    const chunks = agent.received.flatMap((f) =>
+      f.payload.case === "audioChunk" && !f.payload.value.done ? [f.payload.value.data] : [],
+    );
+    expect(chunks.map((c) => c.length)).toEqual([65536, 70_000 - 65536]);
+    expect(Buffer.concat(chunks).equals(Buffer.from(data))).toBe(true);
+  });
+
+  it("answers a multipart body without an audio file, or with a bad field, with 400", async () => {
+    await h.registeredAgent();
+    const id = await h.conversation();
+    const post = (form: FormData) =>
+      h.web(`/api/conversations/${id}/audio`, {
+        method: "POST",
+        headers: { origin: h.sidecar.webUrl },
+        body: form,
+      });
+    const none = new FormData();
+    none.set("file", new Blob([Uint8Array.of(1)]));
+    const missing = await post(none);
+    expect([missing.status, ((await missing.json()) as { error: string }).error]).toEqual([
+      400,
+      "missing_audio",
+    ]);
+    const text = new FormData();
+    text.set("audio", "not a file");
+    expect((await post(text)).status).toBe(400);
+    const empty = new FormData();
+    empty.set("audio", new Blob([], { type: "audio/webm" }));
+    expect(((await (await post(empty)).json()) as { error: string }).error).toBe("empty_audio");
+    const badRate = new FormData();
+    badRate.set("audio", new Blob([Uint8Array.of(1)], { type: "audio/webm" }));
+    badRate.set("sample_rate", "-3");
+    const bad = await post(badRate);
+    expect([bad.status, ((await bad.json()) as { error: string }).error]).toEqual([
+      400,
+      "bad_audio_format",
+    ]);
+    const garbled = await h.web(`/api/conversations/${id}/audio`, {
+      method: "POST",
+      headers: { "content-type": "multipart/form-data; boundary=x", origin: h.sidecar.webUrl },
+      body: "not multipart at all",
+    });
+    expect(garbled.status).toBe(400);
+    // None of it began a turn.
+    expect((await h.send(id, "free")).status).toBe(200);
   });
 });

@@ -117,7 +117,13 @@ export function registerMailboxService(router: ConnectRouter, parts: MailboxServ
           const value = { latestSeq: afterSeq, timeMs: BigInt(Date.now()) };
           yield { event: { case: "heartbeat", value } };
         }
-        for await (const event of deliveryFeed(parts, agentId, afterSeq, ctx.signal, !req.fromLatest)) {
+        for await (const event of deliveryFeed(
+          parts,
+          agentId,
+          afterSeq,
+          ctx.signal,
+          !req.fromLatest,
+        )) {
           if (event.kind === "heartbeat") {
             const value = { latestSeq: event.latestSeq, timeMs: BigInt(event.timeMs) };
             yield { event: { case: "heartbeat", value } };

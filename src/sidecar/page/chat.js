@@ -320,8 +320,8 @@ function newChat() {
 }
 
 // Opens the conversation (created with this title when there is none) and
-// its stream, shows the user's bubble, and waits for the reply.
-async function beginTurn(title, bubble) {
+// its stream.
+async function openConversation(title) {
   if (!state.current) {
     const created = await (await post("/api/conversations")).json();
     const id = /** @type {string} */ (created.conversation_id);
@@ -338,6 +338,11 @@ async function beginTurn(title, bubble) {
   }
   if (!state.stream) state.stream = openConversationStream(state.current);
   await state.stream.ready;
+}
+
+// Opens the conversation, shows the user's bubble, and waits for the reply.
+async function beginTurn(title, bubble) {
+  await openConversation(title);
   clearChips();
   userBubble(bubble);
   state.stopped = false;
@@ -354,12 +359,24 @@ async function send(text) {
   state.lastUser = text;
 }
 
-function sendVoice(blob, seconds) {
-  const headers = { "content-type": blob.type || "audio/webm" };
-  return deliver("Voice message", `Voice message · ${seconds.toFixed(1)} s`, () =>
-    fetch(convPath("/audio"), { method: "POST", headers: headers, body: blob }),
-  );
-}
+// A voice message streams over the audio socket while it is recorded.
+const voice = {
+  async begin() {
+    if (state.running) await stop();
+    await openConversation("Voice message");
+    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+    return `${scheme}//${location.host}${convPath("/audio")}`;
+  },
+  sent(seconds) {
+    beginTurn("Voice message", `Voice message · ${seconds.toFixed(1)} s`);
+  },
+  failed(error) {
+    endReply();
+    setRunning(false);
+    // No agent: the stream's AGENT_UNAVAILABLE event already shows it.
+    if (error.code !== "agent_unavailable") showError({ message: error.message });
+  },
+};
 
 async function deliver(title, bubble, request) {
   try {
@@ -459,7 +476,7 @@ document.addEventListener("keydown", (ev) => {
 });
 input.addEventListener("input", autosize);
 stopBtn.addEventListener("click", stop);
-createVoiceRecorder($("mic"), sendVoice);
+createVoiceRecorder($("mic"), voice);
 $("new-chat").addEventListener("click", newChat);
 renderList();
 pollHealth();
