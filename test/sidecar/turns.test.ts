@@ -89,7 +89,9 @@ describe("cancel, disconnect, resume, idle", () => {
 
   it("fails a turn after the idle timeout and resets the timer on any frame", async () => {
     await h.stop();
-    h = await startHarness({ turnIdleTimeoutMs: 150 });
+    // Long enough that the agent's first frame (sent the moment the message
+    // arrives) lands inside it even on a loaded machine; short enough to wait.
+    h = await startHarness({ turnIdleTimeoutMs: 1000 });
     const agent = await h.registeredAgent();
     const id = await h.conversation();
     const sse = await h.sse(id);
