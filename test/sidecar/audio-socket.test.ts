@@ -315,6 +315,26 @@ describe("live audio over the WebSocket", () => {
     await own.closed;
   });
 
+  it("lets the --cors-origin page upgrade, and still refuses every other origin", async () => {
+    const allowed = "http://localhost:5173";
+    h = await startHarness({ corsOrigin: allowed });
+    await h.registeredAgent();
+    const id = await h.conversation();
+    const other = await upgradeAudio(h.sidecar.webUrl, id, {
+      origin: "http://localhost:5174",
+      headers: { "sec-fetch-site": "cross-site" },
+    });
+    expect(other).toMatchObject({ kind: "refused", status: 403, body: { error: "cross_site" } });
+    const letIn = await openAudio(h.sidecar.webUrl, id, {
+      origin: allowed,
+      headers: { "sec-fetch-site": "cross-site" },
+    });
+    letIn.json({ type: "audio.config", mime_type: "audio/webm" });
+    expect(await letIn.replies.next()).toMatchObject({ type: "audio.started" });
+    letIn.ws.close();
+    await letIn.closed;
+  });
+
   it("stops the turn when the client leaves before audio.end", async () => {
     h = await startHarness();
     const agent = await h.registeredAgent();
