@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { RenderableAction, StatusUpdate_Status } from "agentwire/schema";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deferred } from "../helpers/step.js";
@@ -126,6 +127,47 @@ describe("the chat page", () => {
     expect(await agentBubbles(p)).toEqual(["partial", "answer to second"]);
     expect(await p.locator(".row.agent .meta", { hasText: "Stopped" }).count()).toBe(1);
     await p.locator("#send").waitFor({ state: "visible" });
+  });
+
+  it("labels a THINKING status as Thinking…, shows an injected message, and a form from dataSchema/value", async () => {
+    h = await startHarness();
+    const agent = await h.registeredAgent();
+    const p = await openChat(h.sidecar.webUrl);
+    await say(p, "plan");
+    const msg = await agent.nextMessage();
+    const id = msg.conversationId;
+    agent.reply(id, msg.responseId, {
+      case: "status",
+      value: { status: StatusUpdate_Status.THINKING },
+    });
+    await p.locator("#status-line", { hasText: "Thinking…" }).waitFor();
+    agent.reply(id, msg.responseId, {
+      case: "incomingMessage",
+      value: { id: "note-1", conversationId: id, content: "a note from the agent" },
+    });
+    await p.locator(".row.agent .bubble", { hasText: "a note from the agent" }).waitFor();
+    agent.reply(id, msg.responseId, {
+      case: "renderable",
+      value: {
+        id: "f1",
+        message: "Where to?",
+        dataSchemaJson: JSON.stringify({
+          type: "object",
+          properties: { city: { type: "string" } },
+        }),
+        valueJson: JSON.stringify({ city: "Oslo" }),
+        allowedActions: [RenderableAction.SUBMIT, RenderableAction.CANCEL],
+      },
+    });
+    const form = p.locator(".form-card", { hasText: "Where to?" });
+    await form.waitFor();
+    expect(await form.locator("input[name=city]").inputValue()).toBe("Oslo");
+    expect(await form.locator("button").allTextContents()).toEqual(["Cancel", "Submit"]);
+    await form.locator("button", { hasText: "Submit" }).click();
+    const answer = await agent.next((f) => f.payload.case === "feedback");
+    expect(answer.payload.value).toMatchObject({
+      feedback: { case: "renderableResponse", value: { id: "f1", contentJson: '{"city":"Oslo"}' } },
+    });
   });
 
   it("at 390x844 the sidebar (New chat, the list, the agent state) opens from a toggle", async () => {
