@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import { RenderableAction, StatusUpdate_Status } from "agentwire/schema";
+import { type Message, RenderableAction, StatusUpdate_Status } from "agentwire/schema";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deferred } from "../helpers/step.js";
@@ -168,6 +168,34 @@ describe("the chat page", () => {
     expect(answer.payload.value).toMatchObject({
       feedback: { case: "renderableResponse", value: { id: "f1", contentJson: '{"city":"Oslo"}' } },
     });
+  });
+
+  it("attaches a file: uploaded at once, sent with the message by key, the agent gets its storage_key", async () => {
+    h = await startHarness();
+    const agent = await h.registeredAgent();
+    const p = await openChat(h.sidecar.webUrl);
+    await p.locator("#file-input").setInputFiles({
+      name: "notes.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("remember the milk"),
+    });
+    await p.locator(".file-chip", { hasText: "notes.txt" }).waitFor();
+    await say(p, "see the file");
+    const msg = await agent.nextMessage();
+    const sent = msg.payload.value as Message;
+    expect(
+      sent.attachments.map((a) => [a.filename, a.mimeType, a.url, Number(a.sizeBytes)]),
+    ).toEqual([["notes.txt", "text/plain", "", 17]]);
+    const bytes = await (await h.web(`/api/files/${sent.attachments[0]?.storageKey}`)).text();
+    expect(bytes).toBe("remember the milk");
+    await p.locator(".row.user .bubble", { hasText: "notes.txt" }).waitFor();
+    expect(await p.locator(".file-chip").count()).toBe(0);
+    agent.replyText(msg.conversationId, msg.responseId, "got it");
+    await p.locator(".row.agent .bubble", { hasText: "got it" }).waitFor();
+    // The history names the file too.
+    await p.reload();
+    await p.locator(".row.agent .bubble", { hasText: "got it" }).waitFor();
+    expect(await p.locator(".row.user .bubble .file-names").textContent()).toContain("notes.txt");
   });
 
   it("at 390x844 the sidebar (New chat, the list, the agent state) opens from a toggle", async () => {

@@ -26,6 +26,8 @@ const input = /** @type {HTMLTextAreaElement} */ ($("input")),
 const statusLine = $("status-line"),
   titleEl = $("chat-title"),
   agentEl = $("agent-state");
+const filesEl = $("files"),
+  fileInput = /** @type {HTMLInputElement} */ ($("file-input"));
 const sidebarToggle = $("sidebar-toggle"),
   app = /** @type {HTMLElement} */ (document.querySelector(".app"));
 /**
@@ -39,6 +41,7 @@ const sidebarToggle = $("sidebar-toggle"),
  *   stopped: boolean,
  *   reply: { bubble: HTMLElement, text: string } | null,
  *   lastUser: string,
+ *   files: { key: string, filename: string }[],
  * }}
  */
 const state = {
@@ -49,6 +52,7 @@ const state = {
   stopped: false,
   reply: null,
   lastUser: "",
+  files: [],
 };
 
 function load() {
@@ -98,9 +102,12 @@ function renderList() {
 function row(role) {
   return el("div", `row ${role}`);
 }
-function userBubble(text) {
+function userBubble(text, fileNames) {
   const r = row("user");
-  r.append(el("div", "bubble", text));
+  const b = el("div", "bubble", text);
+  if (fileNames && fileNames.length > 0)
+    b.append(el("span", "file-names", `📎 ${fileNames.join(", ")}`));
+  r.append(b);
   return add(r);
 }
 function agentBubble(text) {
@@ -296,7 +303,10 @@ async function select(id) {
       const agent =
         (m.platform_data && m.platform_data.role === "agent") || (m.user && m.user.id === "agent");
       if (!agent) {
-        userBubble(m.content || "");
+        userBubble(
+          m.content || "",
+          (m.attachments || []).map((a) => a.filename),
+        );
         return;
       }
       const b = agentBubble(m.content || "");
@@ -321,7 +331,7 @@ function newChat() {
 
 // Opens the conversation (created with this title when there is none) and
 // its stream, shows the user's bubble, and waits for the reply.
-async function beginTurn(title, bubble) {
+async function beginTurn(title, bubble, fileNames) {
   if (!state.current) {
     const created = await (await post("/api/conversations")).json();
     const id = /** @type {string} */ (created.conversation_id);
@@ -339,7 +349,7 @@ async function beginTurn(title, bubble) {
   if (!state.stream) state.stream = openConversationStream(state.current);
   await state.stream.ready;
   clearChips();
-  userBubble(bubble);
+  userBubble(bubble, fileNames);
   state.stopped = false;
   setRunning(true);
   startReply();
@@ -347,11 +357,52 @@ async function beginTurn(title, bubble) {
 }
 
 // A message sent while a reply runs supersedes it: the reply is stopped first.
+// Files attached in the composer go with it, named by their files-API keys.
 async function send(text) {
   text = (text || "").trim();
   if (!text) return;
-  await deliver(text, text, () => post(convPath("/messages"), { content: text }));
+  const files = state.files.splice(0);
+  renderFiles();
+  const body = files.length
+    ? { content: text, attachments: files.map((f) => ({ key: f.key })) }
+    : { content: text };
+  const names = files.map((f) => f.filename);
+  await deliver(text, text, () => post(convPath("/messages"), body), names);
   state.lastUser = text;
+}
+
+function renderFiles() {
+  filesEl.replaceChildren();
+  filesEl.hidden = state.files.length === 0;
+  state.files.forEach((f) => {
+    const chip = el("span", "file-chip", f.filename);
+    const remove = el("button", "", "×");
+    remove.type = "button";
+    remove.setAttribute("aria-label", `Remove ${f.filename}`);
+    remove.addEventListener("click", () => {
+      state.files = state.files.filter((x) => x !== f);
+      renderFiles();
+    });
+    chip.append(remove);
+    filesEl.append(chip);
+  });
+}
+
+// Uploads each chosen file to the files API at once; the message names them by key.
+async function attachFiles(list) {
+  for (const file of Array.from(list)) {
+    const form = new FormData();
+    form.set("file", file, file.name);
+    try {
+      const res = await fetch("/api/files", { method: "POST", body: form });
+      if (!res.ok) throw new Error(String(res.status));
+      const meta = await res.json();
+      state.files.push({ key: meta.key, filename: meta.filename });
+    } catch (_e) {
+      showError({ message: `${file.name} could not be uploaded.` });
+    }
+  }
+  renderFiles();
 }
 
 function sendVoice(blob, seconds) {
@@ -361,10 +412,10 @@ function sendVoice(blob, seconds) {
   );
 }
 
-async function deliver(title, bubble, request) {
+async function deliver(title, bubble, request, fileNames) {
   try {
     if (state.running) await stop();
-    await beginTurn(title, bubble);
+    await beginTurn(title, bubble, fileNames);
     afterPost(await request());
   } catch (_e) {
     endReply();
@@ -458,6 +509,13 @@ document.addEventListener("keydown", (ev) => {
   }
 });
 input.addEventListener("input", autosize);
+$("attach").addEventListener("click", () => {
+  fileInput.click();
+});
+fileInput.addEventListener("change", () => {
+  const list = fileInput.files;
+  if (list && list.length > 0) attachFiles(list).then(() => (fileInput.value = ""));
+});
 stopBtn.addEventListener("click", stop);
 createVoiceRecorder($("mic"), sendVoice);
 $("new-chat").addEventListener("click", newChat);
