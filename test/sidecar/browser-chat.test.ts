@@ -198,6 +198,28 @@ describe("the chat page", () => {
     expect(await p.locator(".row.user .bubble .file-names").textContent()).toContain("notes.txt");
   });
 
+  it("lists the sidecar's conversations with their titles, and deletes one from the list", async () => {
+    h = await startHarness();
+    const agent = await h.registeredAgent();
+    // A conversation another client had with the sidecar.
+    const other = await h.conversation();
+    expect((await h.send(other, "Plan a trip to Oslo in May")).status).toBe(200);
+    const msg = await agent.nextMessage();
+    agent.replyText(other, msg.responseId, "sure");
+    const done = await h.sse(other);
+    await done.nextEvent("finish");
+    const p = await openChat(h.sidecar.webUrl);
+    const item = p.locator(".conversation-item", { hasText: "Plan a trip to Oslo in May" });
+    await item.waitFor();
+    // Opening it shows its history.
+    await p.locator(".row.agent .bubble", { hasText: "sure" }).waitFor();
+    await item.hover();
+    await item.locator(".conversation-delete").click();
+    await item.waitFor({ state: "detached" });
+    expect((await h.web(`/api/chat/conversations/${other}`)).status).toBe(404);
+    expect(await p.locator("#chat-title").textContent()).toBe("New chat");
+  });
+
   it("at 390x844 the sidebar (New chat, the list, the agent state) opens from a toggle", async () => {
     h = await startHarness();
     await h.registeredAgent();

@@ -88,6 +88,7 @@ function add(node) {
 function renderList() {
   listEl.replaceChildren();
   state.conversations.forEach((c) => {
+    const item = el("div", "conversation-item");
     const b = el("button", "conversation", c.title || "Untitled");
     b.type = "button";
     b.title = c.title || "";
@@ -95,8 +96,49 @@ function renderList() {
     b.addEventListener("click", () => {
       select(c.id);
     });
-    listEl.append(b);
+    const del = el("button", "conversation-delete", "×");
+    del.type = "button";
+    del.title = "Delete";
+    del.setAttribute("aria-label", `Delete ${c.title || "this conversation"}`);
+    del.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      deleteConversation(c.id);
+    });
+    item.append(b, del);
+    listEl.append(item);
   });
+}
+
+// The sidecar's list (conversations of every client, titled by their first
+// message) merged with this browser's own: those the sidecar does not list
+// (just created, or from before a restart) stay on top.
+async function syncList() {
+  try {
+    const body = await (await fetch("/api/chat/conversations?limit=50")).json();
+    const server = (body.conversations || []).map((c) => ({
+      id: c.conversation_id,
+      title: c.title,
+      created_at: c.created_at,
+    }));
+    const listed = new Set(server.map((c) => c.id));
+    state.conversations = state.conversations.filter((c) => !listed.has(c.id)).concat(server);
+    save();
+    renderList();
+  } catch (_e) {
+    /* the local list stays */
+  }
+}
+
+async function deleteConversation(id) {
+  try {
+    await fetch(`/api/chat/conversations/${encodeURIComponent(id)}`, { method: "DELETE" });
+  } catch (_e) {
+    /* forgotten here in any case */
+  }
+  state.conversations = state.conversations.filter((c) => c.id !== id);
+  save();
+  if (state.current === id) newChat();
+  else renderList();
 }
 
 function row(role) {
@@ -522,6 +564,8 @@ $("new-chat").addEventListener("click", newChat);
 renderList();
 pollHealth();
 setInterval(pollHealth, 4000);
-if (state.conversations.length > 0) select(state.conversations[0].id);
+syncList().then(() => {
+  if (state.conversations.length > 0 && state.current === null) select(state.conversations[0].id);
+});
 // A module script can run after the browser's autofocus pass: focus the composer as `autofocus` asks.
 if (document.activeElement === document.body || document.activeElement === null) input.focus();
