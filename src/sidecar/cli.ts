@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { isPortInUse } from "../sidecar-core/listen.js";
+import { checkCorsOrigin } from "./cors.js";
 import { createDevSidecar, type DevSidecar } from "./dev-sidecar.js";
 import { isLoopbackAddress } from "./http-util.js";
 
@@ -81,6 +82,7 @@ export async function main(argv: readonly string[], deps: CliDependencies = {}):
   let values: Record<string, string | boolean | undefined>;
   let grpcPort: number;
   let webPort: number;
+  let corsOrigin: string | undefined;
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -98,6 +100,15 @@ export async function main(argv: readonly string[], deps: CliDependencies = {}):
     }));
     grpcPort = port("grpc-port", values["grpc-port"] as string | undefined, 9090);
     webPort = port("web-port", values["web-port"] as string | undefined, 8080);
+    if (values["cors-origin"] !== undefined) {
+      try {
+        corsOrigin = checkCorsOrigin(values["cors-origin"] as string);
+      } catch {
+        throw new Error(
+          `--cors-origin must be one origin such as http://localhost:5173, got "${values["cors-origin"]}"`,
+        );
+      }
+    }
   } catch (err) {
     printError(`agentwire dev: ${(err as Error).message}\n\n${CLI_USAGE}`);
     return 2;
@@ -133,12 +144,11 @@ export async function main(argv: readonly string[], deps: CliDependencies = {}):
       webPort,
       host,
       allowRemote,
-      ...(values["cors-origin"] === undefined
-        ? {}
-        : { corsOrigin: values["cors-origin"] as string }),
+      ...(corsOrigin === undefined ? {} : { corsOrigin }),
       onLog: (l) => print(`  ${l}`),
     });
     print(`agentwire dev sidecar\n  chat:  ${sidecar.webUrl}\n  gRPC:  ${sidecar.grpcUrl}`);
+    if (corsOrigin !== undefined) print(`  CORS:  ${corsOrigin} may call the web API`);
     deps.onReady?.(sidecar);
     const grpcAddress = sidecar.grpcUrl.replace(/^http:\/\//, "");
     if (values["no-agent"]) print(`  waiting for an agent at ${grpcAddress}`);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { type Message, RenderableAction, StatusUpdate_Status } from "agentwire/schema";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deferred } from "../helpers/step.js";
@@ -126,6 +127,97 @@ describe("the chat page", () => {
     expect(await agentBubbles(p)).toEqual(["partial", "answer to second"]);
     expect(await p.locator(".row.agent .meta", { hasText: "Stopped" }).count()).toBe(1);
     await p.locator("#send").waitFor({ state: "visible" });
+  });
+
+  it("labels a THINKING status as Thinking…, shows an injected message, and a form from dataSchema/value", async () => {
+    h = await startHarness();
+    const agent = await h.registeredAgent();
+    const p = await openChat(h.sidecar.webUrl);
+    await say(p, "plan");
+    const msg = await agent.nextMessage();
+    const id = msg.conversationId;
+    agent.reply(id, msg.responseId, {
+      case: "status",
+      value: { status: StatusUpdate_Status.THINKING },
+    });
+    await p.locator("#status-line", { hasText: "Thinking…" }).waitFor();
+    agent.reply(id, msg.responseId, {
+      case: "incomingMessage",
+      value: { id: "note-1", conversationId: id, content: "a note from the agent" },
+    });
+    await p.locator(".row.agent .bubble", { hasText: "a note from the agent" }).waitFor();
+    agent.reply(id, msg.responseId, {
+      case: "renderable",
+      value: {
+        id: "f1",
+        message: "Where to?",
+        dataSchemaJson: JSON.stringify({
+          type: "object",
+          properties: { city: { type: "string" } },
+        }),
+        valueJson: JSON.stringify({ city: "Oslo" }),
+        allowedActions: [RenderableAction.SUBMIT, RenderableAction.CANCEL],
+      },
+    });
+    const form = p.locator(".form-card", { hasText: "Where to?" });
+    await form.waitFor();
+    expect(await form.locator("input[name=city]").inputValue()).toBe("Oslo");
+    expect(await form.locator("button").allTextContents()).toEqual(["Cancel", "Submit"]);
+    await form.locator("button", { hasText: "Submit" }).click();
+    const answer = await agent.next((f) => f.payload.case === "feedback");
+    expect(answer.payload.value).toMatchObject({
+      feedback: { case: "renderableResponse", value: { id: "f1", contentJson: '{"city":"Oslo"}' } },
+    });
+  });
+
+  it("attaches a file: uploaded at once, sent with the message by key, the agent gets its storage_key", async () => {
+    h = await startHarness();
+    const agent = await h.registeredAgent();
+    const p = await openChat(h.sidecar.webUrl);
+    await p.locator("#file-input").setInputFiles({
+      name: "notes.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("remember the milk"),
+    });
+    await p.locator(".file-chip", { hasText: "notes.txt" }).waitFor();
+    await say(p, "see the file");
+    const msg = await agent.nextMessage();
+    const sent = msg.payload.value as Message;
+    expect(
+      sent.attachments.map((a) => [a.filename, a.mimeType, a.url, Number(a.sizeBytes)]),
+    ).toEqual([["notes.txt", "text/plain", "", 17]]);
+    const bytes = await (await h.web(`/api/files/${sent.attachments[0]?.storageKey}`)).text();
+    expect(bytes).toBe("remember the milk");
+    await p.locator(".row.user .bubble", { hasText: "notes.txt" }).waitFor();
+    expect(await p.locator(".file-chip").count()).toBe(0);
+    agent.replyText(msg.conversationId, msg.responseId, "got it");
+    await p.locator(".row.agent .bubble", { hasText: "got it" }).waitFor();
+    // The history names the file too.
+    await p.reload();
+    await p.locator(".row.agent .bubble", { hasText: "got it" }).waitFor();
+    expect(await p.locator(".row.user .bubble .file-names").textContent()).toContain("notes.txt");
+  });
+
+  it("lists the sidecar's conversations with their titles, and deletes one from the list", async () => {
+    h = await startHarness();
+    const agent = await h.registeredAgent();
+    // A conversation another client had with the sidecar.
+    const other = await h.conversation();
+    expect((await h.send(other, "Plan a trip to Oslo in May")).status).toBe(200);
+    const msg = await agent.nextMessage();
+    agent.replyText(other, msg.responseId, "sure");
+    const done = await h.sse(other);
+    await done.nextEvent("finish");
+    const p = await openChat(h.sidecar.webUrl);
+    const item = p.locator(".conversation-item", { hasText: "Plan a trip to Oslo in May" });
+    await item.waitFor();
+    // Opening it shows its history.
+    await p.locator(".row.agent .bubble", { hasText: "sure" }).waitFor();
+    await item.hover();
+    await item.locator(".conversation-delete").click();
+    await item.waitFor({ state: "detached" });
+    expect((await h.web(`/api/chat/conversations/${other}`)).status).toBe(404);
+    expect(await p.locator("#chat-title").textContent()).toBe("New chat");
   });
 
   it("at 390x844 the sidebar (New chat, the list, the agent state) opens from a toggle", async () => {

@@ -91,6 +91,8 @@ describe("cli main", () => {
     expect(await main(["--grpc-port", "x"], { printError: (l) => err.push(l) })).toBe(2);
     expect(await main(["--host", "0.0.0.0"], { printError: (l) => err.push(l) })).toBe(2);
     expect(err.join("\n")).toContain("--allow-remote");
+    expect(await main(["--cors-origin", "*"], { printError: (l) => err.push(l) })).toBe(2);
+    expect(err.at(-1)).toContain("--cors-origin must be one origin");
   });
 
   it("starts the sidecar and the agent, prints the URL and stops on abort", async () => {
@@ -102,23 +104,32 @@ describe("cli main", () => {
     const running = new Promise<void>((resolve) => {
       started = resolve;
     });
-    const exit = main(["--grpc-port", "0", "--web-port", "0"], {
-      print: (l) => {
-        out.push(l);
-        if (l.startsWith("Press Ctrl-C")) started();
+    const exit = main(
+      ["--grpc-port", "0", "--web-port", "0", "--cors-origin", "http://localhost:5173"],
+      {
+        print: (l) => {
+          out.push(l);
+          if (l.startsWith("Press Ctrl-C")) started();
+        },
+        signal: stop.signal,
+        onReady: (s) => {
+          ready = s;
+        },
+        startAgent: ({ grpcUrl }) => {
+          calls.push(grpcUrl);
+          return { close: () => void calls.push("closed") };
+        },
       },
-      signal: stop.signal,
-      onReady: (s) => {
-        ready = s;
-      },
-      startAgent: ({ grpcUrl }) => {
-        calls.push(grpcUrl);
-        return { close: () => void calls.push("closed") };
-      },
-    });
+    );
     await running;
     expect(out.join("\n")).toContain(ready?.webUrl ?? "missing");
     expect(calls).toEqual([ready?.grpcUrl]);
+    const preflight = await fetch(`${ready?.webUrl}/api/conversations`, {
+      method: "OPTIONS",
+      headers: { origin: "http://localhost:5173", "access-control-request-method": "POST" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(out.join("\n")).toContain("CORS:  http://localhost:5173");
     stop.abort();
     expect(await exit).toBe(0);
     expect(calls).toEqual([ready?.grpcUrl, "closed"]);

@@ -26,6 +26,8 @@ const input = /** @type {HTMLTextAreaElement} */ ($("input")),
 const statusLine = $("status-line"),
   titleEl = $("chat-title"),
   agentEl = $("agent-state");
+const filesEl = $("files"),
+  fileInput = /** @type {HTMLInputElement} */ ($("file-input"));
 const sidebarToggle = $("sidebar-toggle"),
   app = /** @type {HTMLElement} */ (document.querySelector(".app"));
 /**
@@ -39,6 +41,7 @@ const sidebarToggle = $("sidebar-toggle"),
  *   stopped: boolean,
  *   reply: { bubble: HTMLElement, text: string } | null,
  *   lastUser: string,
+ *   files: { key: string, filename: string }[],
  * }}
  */
 const state = {
@@ -49,6 +52,7 @@ const state = {
   stopped: false,
   reply: null,
   lastUser: "",
+  files: [],
 };
 
 function load() {
@@ -84,6 +88,7 @@ function add(node) {
 function renderList() {
   listEl.replaceChildren();
   state.conversations.forEach((c) => {
+    const item = el("div", "conversation-item");
     const b = el("button", "conversation", c.title || "Untitled");
     b.type = "button";
     b.title = c.title || "";
@@ -91,16 +96,60 @@ function renderList() {
     b.addEventListener("click", () => {
       select(c.id);
     });
-    listEl.append(b);
+    const del = el("button", "conversation-delete", "×");
+    del.type = "button";
+    del.title = "Delete";
+    del.setAttribute("aria-label", `Delete ${c.title || "this conversation"}`);
+    del.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      deleteConversation(c.id);
+    });
+    item.append(b, del);
+    listEl.append(item);
   });
+}
+
+// The sidecar's list (conversations of every client, titled by their first
+// message) merged with this browser's own: those the sidecar does not list
+// (just created, or from before a restart) stay on top.
+async function syncList() {
+  try {
+    const body = await (await fetch("/api/chat/conversations?limit=50")).json();
+    const server = (body.conversations || []).map((c) => ({
+      id: c.conversation_id,
+      title: c.title,
+      created_at: c.created_at,
+    }));
+    const listed = new Set(server.map((c) => c.id));
+    state.conversations = state.conversations.filter((c) => !listed.has(c.id)).concat(server);
+    save();
+    renderList();
+  } catch (_e) {
+    /* the local list stays */
+  }
+}
+
+async function deleteConversation(id) {
+  try {
+    await fetch(`/api/chat/conversations/${encodeURIComponent(id)}`, { method: "DELETE" });
+  } catch (_e) {
+    /* forgotten here in any case */
+  }
+  state.conversations = state.conversations.filter((c) => c.id !== id);
+  save();
+  if (state.current === id) newChat();
+  else renderList();
 }
 
 function row(role) {
   return el("div", `row ${role}`);
 }
-function userBubble(text) {
+function userBubble(text, fileNames) {
   const r = row("user");
-  r.append(el("div", "bubble", text));
+  const b = el("div", "bubble", text);
+  if (fileNames && fileNames.length > 0)
+    b.append(el("span", "file-names", `📎 ${fileNames.join(", ")}`));
+  r.append(b);
   return add(r);
 }
 function agentBubble(text) {
@@ -296,7 +345,10 @@ async function select(id) {
       const agent =
         (m.platform_data && m.platform_data.role === "agent") || (m.user && m.user.id === "agent");
       if (!agent) {
-        userBubble(m.content || "");
+        userBubble(
+          m.content || "",
+          (m.attachments || []).map((a) => a.filename),
+        );
         return;
       }
       const b = agentBubble(m.content || "");
@@ -341,10 +393,10 @@ async function openConversation(title) {
 }
 
 // Opens the conversation, shows the user's bubble, and waits for the reply.
-async function beginTurn(title, bubble) {
+async function beginTurn(title, bubble, fileNames) {
   await openConversation(title);
   clearChips();
-  userBubble(bubble);
+  userBubble(bubble, fileNames);
   state.stopped = false;
   setRunning(true);
   startReply();
@@ -352,10 +404,17 @@ async function beginTurn(title, bubble) {
 }
 
 // A message sent while a reply runs supersedes it: the reply is stopped first.
+// Files attached in the composer go with it, named by their files-API keys.
 async function send(text) {
   text = (text || "").trim();
   if (!text) return;
-  await deliver(text, text, () => post(convPath("/messages"), { content: text }));
+  const files = state.files.splice(0);
+  renderFiles();
+  const body = files.length
+    ? { content: text, attachments: files.map((f) => ({ key: f.key })) }
+    : { content: text };
+  const names = files.map((f) => f.filename);
+  await deliver(text, text, () => post(convPath("/messages"), body), names);
   state.lastUser = text;
 }
 
@@ -378,10 +437,44 @@ const voice = {
   },
 };
 
-async function deliver(title, bubble, request) {
+function renderFiles() {
+  filesEl.replaceChildren();
+  filesEl.hidden = state.files.length === 0;
+  state.files.forEach((f) => {
+    const chip = el("span", "file-chip", f.filename);
+    const remove = el("button", "", "×");
+    remove.type = "button";
+    remove.setAttribute("aria-label", `Remove ${f.filename}`);
+    remove.addEventListener("click", () => {
+      state.files = state.files.filter((x) => x !== f);
+      renderFiles();
+    });
+    chip.append(remove);
+    filesEl.append(chip);
+  });
+}
+
+// Uploads each chosen file to the files API at once; the message names them by key.
+async function attachFiles(list) {
+  for (const file of Array.from(list)) {
+    const form = new FormData();
+    form.set("file", file, file.name);
+    try {
+      const res = await fetch("/api/files", { method: "POST", body: form });
+      if (!res.ok) throw new Error(String(res.status));
+      const meta = await res.json();
+      state.files.push({ key: meta.key, filename: meta.filename });
+    } catch (_e) {
+      showError({ message: `${file.name} could not be uploaded.` });
+    }
+  }
+  renderFiles();
+}
+
+async function deliver(title, bubble, request, fileNames) {
   try {
     if (state.running) await stop();
-    await beginTurn(title, bubble);
+    await beginTurn(title, bubble, fileNames);
     afterPost(await request());
   } catch (_e) {
     endReply();
@@ -475,12 +568,21 @@ document.addEventListener("keydown", (ev) => {
   }
 });
 input.addEventListener("input", autosize);
+$("attach").addEventListener("click", () => {
+  fileInput.click();
+});
+fileInput.addEventListener("change", () => {
+  const list = fileInput.files;
+  if (list && list.length > 0) attachFiles(list).then(() => (fileInput.value = ""));
+});
 stopBtn.addEventListener("click", stop);
 createVoiceRecorder($("mic"), voice);
 $("new-chat").addEventListener("click", newChat);
 renderList();
 pollHealth();
 setInterval(pollHealth, 4000);
-if (state.conversations.length > 0) select(state.conversations[0].id);
+syncList().then(() => {
+  if (state.conversations.length > 0 && state.current === null) select(state.conversations[0].id);
+});
 // A module script can run after the browser's autofocus pass: focus the composer as `autofocus` asks.
 if (document.activeElement === document.body || document.activeElement === null) input.focus();
