@@ -364,7 +364,11 @@ async function select(id) {
   input.focus();
 }
 
+// Set once the user asks for a new chat, so the first list sync does not open an old one instead.
+let choseNewChat = false;
+
 function newChat() {
+  choseNewChat = true;
   state.current = null;
   reset("New chat");
   renderList();
@@ -582,7 +586,8 @@ renderList();
 pollHealth();
 setInterval(pollHealth, 4000);
 syncList().then(() => {
-  if (state.conversations.length > 0 && state.current === null) select(state.conversations[0].id);
+  if (state.conversations.length > 0 && state.current === null && !choseNewChat)
+    select(state.conversations[0].id);
 });
 // A module script can run after the browser's autofocus pass: focus the composer as `autofocus` asks.
 if (document.activeElement === document.body || document.activeElement === null) input.focus();
