@@ -175,7 +175,8 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
         const { error, healthy } = outcome;
         this.events.emit("error", error);
         this.attempt = healthy ? 1 : this.attempt + 1;
-        if (!isRetryable(error, { retryableCodes: defaultRetryableCodes, callerAborted: false })) {
+        const callerAborted = this.signal.aborted;
+        if (!isRetryable(error, { retryableCodes: defaultRetryableCodes, callerAborted })) {
           failed = error;
           throw error;
         }
