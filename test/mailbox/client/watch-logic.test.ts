@@ -315,9 +315,12 @@ describe("watch (logic, scripted server)", () => {
   it('after "latest" on a server that predates it (a delivery first) fails with reason unsupported, not old mail', async () => {
     const { mailbox, streams } = setup();
     const watch = mailbox.watch({ after: "latest" });
+    const closed = new Inbox<WatchStateChange>();
+    watch.on("state", (c) => c.state === "closed" && closed.push(c));
     const { items, done } = consume(watch);
     const s = await streams.next("the stream");
     s.deliver(1);
+    expect((await closed.next("closed")).error?.reason).toBe("unsupported");
     const end = await done;
     expect(end.ok).toBe(false);
     const error = (end as { error: AgentwireError }).error;
