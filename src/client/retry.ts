@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { AgentwireError } from "./errors.js";
+import { AgentwireError, type AgentwireErrorReason } from "./errors.js";
 
 /**
  * The gRPC codes after which a conversation stream is re-opened by default:
@@ -26,6 +26,19 @@ export interface RetryContext {
 }
 
 /**
+ * The reasons of failures that the other side or the connection caused, where
+ * the code decides: a failed RPC, a malformed frame, and a server or store
+ * that cannot take the operation now (`unavailable`: nothing was changed).
+ * Every other reason is a refusal, agentwire's own or the caller's (aborted,
+ * timeout, closed, buffer full, too large, ...), and is never retried.
+ */
+const transientReasons: ReadonlySet<AgentwireErrorReason> = new Set<AgentwireErrorReason>([
+  "rpc_failed",
+  "malformed_frame",
+  "unavailable",
+]);
+
+/**
  * Decides whether a failed stream or call may be retried. This is the only
  * place that decision is made: a cancellation or deadline the caller asked for
  * is never retried; agentwire's own refusals (buffer full, frame too large,
@@ -33,9 +46,7 @@ export interface RetryContext {
  */
 export function isRetryable(error: unknown, context: RetryContext): boolean {
   if (context.callerAborted) return false;
-  if (error instanceof AgentwireError) {
-    if (error.reason !== "rpc_failed" && error.reason !== "malformed_frame") return false;
-  }
+  if (error instanceof AgentwireError && !transientReasons.has(error.reason)) return false;
   const code = error instanceof ConnectError ? error.code : ConnectError.from(error).code;
   return context.retryableCodes.includes(code);
 }

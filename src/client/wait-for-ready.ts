@@ -2,6 +2,10 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { HealthCheckResponse } from "../schema/index.js";
 import { backoffDelayMs, delay } from "./backoff.js";
 import { AgentwireError, abortedError } from "./errors.js";
+import { isRetryable } from "./retry.js";
+
+/** The codes after which `waitForReady` polls again: a sidecar not up yet, or too slow to answer. */
+const notReadyCodes: readonly Code[] = [Code.Unavailable, Code.DeadlineExceeded, Code.Unknown];
 
 /** Options of `waitForReady`. */
 export interface WaitForReadyOptions {
@@ -42,8 +46,7 @@ export async function waitForReady(
       return await check({ signal, timeoutMs: attemptTimeoutMs });
     } catch (e) {
       if (signal.aborted) throw waitFailed(signal, lastError ?? e);
-      const code = ConnectError.from(e).code;
-      if (code !== Code.Unavailable && code !== Code.DeadlineExceeded && code !== Code.Unknown) {
+      if (!isRetryable(e, { retryableCodes: notReadyCodes, callerAborted: signal.aborted })) {
         throw AgentwireError.convert(e);
       }
       lastError = e;

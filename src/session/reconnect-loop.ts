@@ -65,7 +65,7 @@ export class ReconnectLoop {
         this.attempt = healthy ? 1 : this.attempt + 1;
         const retryable = isRetryable(failure, {
           retryableCodes: this.options.retryableCodes,
-          callerAborted: false,
+          callerAborted: host.isClosing(),
         });
         if (!retryable) return host.done(failure);
         if (this.attempt >= this.options.maxAttempts) {

@@ -11,6 +11,65 @@ export interface MailboxWaitSpec {
   register: (fail: (error: Error) => void) => () => void;
 }
 
+/** A wait in progress, as its body sees it. */
+interface RunningWait<T> {
+  /** True once the wait settled (found, failed, timed out, aborted or closed). */
+  readonly done: boolean;
+  /** Ends the wait with its value. */
+  resolve(value: T): void;
+  /** Ends the wait with an error. */
+  fail(error: unknown): void;
+}
+
+/**
+ * Runs one wait of the test mailbox: `start` begins it (and returns what undoes
+ * it); the bound, the signal and `close()` fail it with a FakeSidecarError
+ * naming what was awaited, and whatever settles it first wins.
+ */
+function boundedWait<T>(
+  spec: MailboxWaitSpec,
+  timeoutDetail: () => string,
+  start: (wait: RunningWait<T>) => () => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    let undo: (() => void) | undefined;
+    const finish = (settle: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unregister();
+      spec.signal?.removeEventListener("abort", onAbort);
+      undo?.();
+      settle();
+    };
+    const wait: RunningWait<T> = {
+      get done() {
+        return done;
+      },
+      resolve: (value) => finish(() => resolve(value)),
+      fail: (error) => finish(() => reject(error)),
+    };
+    const onAbort = () =>
+      wait.fail(new FakeSidecarError("aborted", `stopped waiting for ${spec.what}: aborted`));
+    const timer = setTimeout(
+      () =>
+        wait.fail(
+          new FakeSidecarError(
+            "timeout",
+            `timed out after ${spec.timeoutMs} ms waiting for ${spec.what}${timeoutDetail()}`,
+          ),
+        ),
+      spec.timeoutMs,
+    );
+    const unregister = spec.register(wait.fail);
+    if (spec.signal?.aborted) return onAbort();
+    spec.signal?.addEventListener("abort", onAbort, { once: true });
+    undo = start(wait);
+    if (done) undo();
+  });
+}
+
 /**
  * Reads the agent's deliveries from the core after a cursor, on start and on
  * every wake-up the core gives (the same reading the server's push does), until
@@ -26,22 +85,12 @@ export function waitForDelivery(
     (match.from === undefined || d.message.from === match.from) &&
     (match.threadId === undefined || d.message.threadId === match.threadId) &&
     (match.where === undefined || match.where(d.message));
-  return new Promise<TestDelivery>((resolve, reject) => {
-    let cursor = match.after ?? 0n;
-    let seen = 0;
+  let cursor = match.after ?? 0n;
+  let seen = 0;
+  const detail = () => `; ${seen} other delivery(ies) to ${agentId} seen`;
+  return boundedWait<TestDelivery>(spec, detail, (wait) => {
     let reading = false;
     let again = false;
-    let done = false;
-    const finish = (settle: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      unsubscribe();
-      unregister();
-      spec.signal?.removeEventListener("abort", onAbort);
-      settle();
-    };
-    const fail = (error: unknown) => finish(() => reject(error));
     const read = async () => {
       if (reading) {
         again = true;
@@ -57,36 +106,25 @@ export function waitForDelivery(
               cursor = d.seq;
               seen++;
               if (accepts(d)) {
-                const found = { seq: d.seq, threadId: d.message.threadId, message: d.message };
-                return finish(() => resolve(found));
+                return wait.resolve({
+                  seq: d.seq,
+                  threadId: d.message.threadId,
+                  message: d.message,
+                });
               }
             }
-            if (page.length < 500 || done) break;
+            if (page.length < 500 || wait.done) break;
           }
-        } while (again && !done);
+        } while (again && !wait.done);
       } catch (e) {
-        fail(e);
+        wait.fail(e);
       } finally {
         reading = false;
       }
     };
-    const onAbort = () =>
-      fail(new FakeSidecarError("aborted", `stopped waiting for ${spec.what}: aborted`));
-    const timer = setTimeout(
-      () =>
-        fail(
-          new FakeSidecarError(
-            "timeout",
-            `timed out after ${spec.timeoutMs} ms waiting for ${spec.what}; ${seen} other delivery(ies) to ${agentId} seen`,
-          ),
-        ),
-      spec.timeoutMs,
-    );
     const unsubscribe = core.subscribe(agentId, () => void read());
-    const unregister = spec.register(fail);
-    if (spec.signal?.aborted) return onAbort();
-    spec.signal?.addEventListener("abort", onAbort, { once: true });
     void read();
+    return unsubscribe;
   });
 }
 
@@ -95,42 +133,21 @@ export function pollUntil(
   condition: () => boolean | Promise<boolean>,
   spec: MailboxWaitSpec,
 ): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let done = false;
-    let poll: ReturnType<typeof setTimeout> | undefined;
-    const finish = (settle: () => void) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      clearTimeout(poll);
-      unregister();
-      spec.signal?.removeEventListener("abort", onAbort);
-      settle();
-    };
-    const fail = (error: unknown) => finish(() => reject(error));
-    const check = async () => {
-      try {
-        if (await condition()) return finish(resolve);
-      } catch (e) {
-        return fail(e);
-      }
-      if (!done) poll = setTimeout(check, 10);
-    };
-    const onAbort = () =>
-      fail(new FakeSidecarError("aborted", `stopped waiting for ${spec.what}: aborted`));
-    const timer = setTimeout(
-      () =>
-        fail(
-          new FakeSidecarError(
-            "timeout",
-            `timed out after ${spec.timeoutMs} ms waiting for ${spec.what}`,
-          ),
-        ),
-      spec.timeoutMs,
-    );
-    const unregister = spec.register(fail);
-    if (spec.signal?.aborted) return onAbort();
-    spec.signal?.addEventListener("abort", onAbort, { once: true });
-    void check();
-  });
+  return boundedWait<void>(
+    spec,
+    () => "",
+    (wait) => {
+      let poll: ReturnType<typeof setTimeout> | undefined;
+      const check = async () => {
+        try {
+          if (await condition()) return wait.resolve();
+        } catch (e) {
+          return wait.fail(e);
+        }
+        if (!wait.done) poll = setTimeout(check, 10);
+      };
+      void check();
+      return () => clearTimeout(poll);
+    },
+  );
 }

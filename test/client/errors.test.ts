@@ -58,6 +58,24 @@ describe("isRetryable, the one place retries are decided", () => {
     }
     expect(isRetryable(new AgentwireError("malformed_frame", "x", Code.Internal), ctx)).toBe(true);
   });
+
+  it("retries a server or store that cannot take it now (reason unavailable), by its code", () => {
+    const busy = new AgentwireError("unavailable", "store busy", Code.Unavailable);
+    expect(isRetryable(busy, ctx)).toBe(true);
+    expect(isRetryable(busy, { ...ctx, callerAborted: true })).toBe(false);
+    expect(isRetryable(busy, { ...ctx, retryableCodes: [Code.Internal] })).toBe(false);
+    expect(isRetryable(AgentwireError.convert(new ConnectError("x", Code.Unavailable)), ctx)).toBe(
+      true,
+    );
+  });
+
+  it("never retries the caller's own deadline or cancellation, whatever its code", () => {
+    expect(isRetryable(new AgentwireError("timeout", "x", Code.DeadlineExceeded), ctx)).toBe(false);
+    expect(isRetryable(new AgentwireError("aborted", "x", Code.Canceled), ctx)).toBe(false);
+    // The same codes from the other side are retried.
+    expect(isRetryable(new ConnectError("x", Code.DeadlineExceeded), ctx)).toBe(true);
+    expect(isRetryable(new ConnectError("x", Code.Canceled), ctx)).toBe(true);
+  });
 });
 
 describe("backoffDelayMs", () => {

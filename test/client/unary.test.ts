@@ -1,6 +1,7 @@
+import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
-import { createAgentClient } from "agentwire";
-import { HealthCheckResponse_Status } from "agentwire/schema";
+import { AgentwireError, createAgentClient, waitForReady } from "agentwire";
+import { HealthCheckResponse_Status, HealthCheckResponseSchema } from "agentwire/schema";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ScriptableSidecar, startScriptableSidecar } from "../helpers/scriptable-sidecar.js";
 
@@ -106,5 +107,38 @@ describe("waitForReady", () => {
     controller.abort();
     await expect(waiting).rejects.toMatchObject({ reason: "aborted", code: Code.Canceled });
     client.close();
+  });
+
+  it("polls again after reason unavailable; a refusal of agentwire's own (closed) ends it at once", async () => {
+    const healthy = create(HealthCheckResponseSchema, {
+      status: HealthCheckResponse_Status.HEALTHY,
+    });
+    let calls = 0;
+    const ready = await waitForReady(
+      async () => {
+        if (++calls === 1)
+          throw new AgentwireError("unavailable", "health: starting up", Code.Unavailable);
+        return healthy;
+      },
+      { initialDelayMs: 1, timeoutMs: 10_000 },
+    );
+    expect({ status: ready.status, calls }).toEqual({
+      status: HealthCheckResponse_Status.HEALTHY,
+      calls: 2,
+    });
+    let closedCalls = 0;
+    const closed = waitForReady(
+      async () => {
+        closedCalls++;
+        throw new AgentwireError(
+          "session_closed",
+          "health: the client is closed",
+          Code.Unavailable,
+        );
+      },
+      { initialDelayMs: 1, timeoutMs: 10_000 },
+    );
+    await expect(closed).rejects.toMatchObject({ reason: "session_closed" });
+    expect(closedCalls).toBe(1);
   });
 });

@@ -1,11 +1,12 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
 import { HealthCheckResponse_Status, HealthCheckResponseSchema } from "agentwire/schema";
 import { createDevSidecar } from "agentwire/sidecar";
 import { createFakeSidecar } from "agentwire/testing";
 import { expect, it } from "vitest";
-import { answerWithBytes, startRawSidecar } from "../helpers/raw-sidecar.js";
+import { answerWithBytes, answerWithStatus, startRawSidecar } from "../helpers/raw-sidecar.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -120,15 +121,9 @@ it("logs a sidecar outage in a few lines: its start, progress at attempts 2, 4, 
 }, 40_000);
 
 it("says why and exits 1 when the sidecar answers UNIMPLEMENTED", async () => {
-  const raw = await startRawSidecar((stream) => {
-    stream.respond({
-      ":status": 200,
-      "content-type": "application/grpc+proto",
-      "grpc-status": "12",
-      "grpc-message": "not a messaging sidecar",
-    });
-    stream.end();
-  });
+  const raw = await startRawSidecar(
+    answerWithStatus(Code.Unimplemented, "not a messaging sidecar"),
+  );
   const agent = spawnEchoAgent(raw.address);
   try {
     const [code] = await agent.exited;
@@ -155,13 +150,7 @@ it("says why and exits 1 when the sidecar is healthy but answers the conversatio
       answerWithBytes(() => framed)(stream);
       return;
     }
-    stream.respond({
-      ":status": 200,
-      "content-type": "application/grpc+proto",
-      "grpc-status": "12",
-      "grpc-message": "no conversations here",
-    });
-    stream.end();
+    answerWithStatus(Code.Unimplemented, "no conversations here")(stream);
   });
   const agent = spawnEchoAgent(raw.address);
   try {

@@ -48,6 +48,19 @@ export function answerWithBytes(body: () => Uint8Array) {
   };
 }
 
+/** Answers a stream with response headers that carry the gRPC status `code` and `message`, and no frame. */
+export function answerWithStatus(code: number, message: string) {
+  return (stream: http2.ServerHttp2Stream) => {
+    stream.respond({
+      ":status": 200,
+      "content-type": "application/grpc+proto",
+      "grpc-status": String(code),
+      "grpc-message": message,
+    });
+    stream.end();
+  };
+}
+
 /**
  * The two ways a session runs its conversation stream over a real
  * connection: "direct" writes straight on the node:http2 session, "universal"

@@ -147,6 +147,32 @@ describe("reconnecting", () => {
     await agent.dispose();
   });
 
+  it("retries a stream whose config source is unavailable for now (reason unavailable), and opens once it answers", async () => {
+    let calls = 0;
+    const agent = connectAgent(sidecar.address, {
+      config: () => {
+        calls++;
+        if (calls === 1)
+          throw new AgentwireError(
+            "unavailable",
+            "the config store is restarting",
+            Code.Unavailable,
+          );
+        return { systemPrompt: "test agent" };
+      },
+    });
+    const reconnecting = await agent.reach("reconnecting");
+    expect({ reason: reconnecting.error?.reason, code: reconnecting.error?.code }).toEqual({
+      reason: "unavailable",
+      code: Code.Unavailable,
+    });
+    const s = await sidecar.streams.next("the stream after the config answered");
+    expect((await s.received.next()).request.case).toBe("agentConfig");
+    await agent.reach("open");
+    expect(calls).toBe(2);
+    await agent.dispose();
+  });
+
   it("honours custom retryable codes", async () => {
     const agent = connectAgent(sidecar.address, { retryableCodes: [Code.PermissionDenied] });
     const s1 = await sidecar.streams.next();

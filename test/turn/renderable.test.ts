@@ -1,6 +1,6 @@
-import { AgentwireError, type RenderResult, type ServeHandle, serve, type Turn } from "agentwire";
+import { AgentwireError, type RenderResult, serve, type Turn } from "agentwire";
 import { RenderableAction, RenderKind } from "agentwire/schema";
-import { afterEach, beforeEach, expect, describe as group, it } from "vitest";
+import { expect, describe as group, it } from "vitest";
 import { deferred } from "../helpers/step.js";
 import {
   describe,
@@ -10,8 +10,7 @@ import {
   sendFeedback,
   sendMessage,
   sendStop,
-  startRig,
-  type TurnRig,
+  useTurnRig,
 } from "./support.js";
 
 const schema = {
@@ -20,22 +19,13 @@ const schema = {
   required: ["city"],
 };
 
-let rig: TurnRig;
-let served: ServeHandle | undefined;
-beforeEach(async () => {
-  rig = await startRig();
-});
-afterEach(async () => {
-  await served?.close();
-  served = undefined;
-  await rig.dispose();
-});
+const t = useTurnRig();
 
 /** Serves a handler that renders the form and reports how render() settled. */
 function serveForm(request: Partial<Parameters<Turn["render"]>[0]> = {}) {
   const outcome = deferred<RenderResult | AgentwireError>();
-  served = serve(
-    rig.agent.session,
+  t.served = serve(
+    t.rig.agent.session,
     {
       async message(turn) {
         try {
@@ -54,7 +44,7 @@ function serveForm(request: Partial<Parameters<Turn["render"]>[0]> = {}) {
 }
 
 async function readRenderable() {
-  const frames = await readUntil(rig.stream, (d) => d === "RENDERABLE", "the renderable");
+  const frames = await readUntil(t.rig.stream, (d) => d === "RENDERABLE", "the renderable");
   expect(frames.map(describe)).toEqual(["START", "RENDERABLE"]);
   const payload = frames[1]?.payload;
   if (payload?.case !== "renderable") throw new Error("no renderable");
@@ -64,14 +54,14 @@ async function readRenderable() {
 group("render", () => {
   it("sends a FORM renderable and resolves with the user's parsed answer", async () => {
     const outcome = serveForm({ value: { city: "Oslo" } });
-    sendMessage(rig.stream, "c1", "weather?");
+    sendMessage(t.rig.stream, "c1", "weather?");
     const renderable = await readRenderable();
     expect(renderable.kind).toBe(RenderKind.FORM);
     expect(JSON.parse(renderable.dataSchemaJson)).toEqual(schema);
     expect(JSON.parse(renderable.valueJson)).toEqual({ city: "Oslo" });
     expect(renderable.allowedActions).toEqual([RenderableAction.SUBMIT, RenderableAction.CANCEL]);
     expect(renderable.id).not.toBe("");
-    sendFeedback(rig.stream, "c1", "", {
+    sendFeedback(t.rig.stream, "c1", "", {
       case: "renderableResponse",
       value: {
         id: renderable.id,
@@ -82,15 +72,15 @@ group("render", () => {
     const answer = (await outcome) as RenderResult;
     expect(answer.action).toBe("submit");
     expect(answer.content).toEqual({ city: "Bergen" });
-    const rest = await readUntil(rig.stream, isTerminal, "the reply");
+    const rest = await readUntil(t.rig.stream, isTerminal, "the reply");
     expect(rest.map(describe)).toEqual(["DELTA:weather in Bergen", "END"]);
   });
 
   it("rejects when the platform answers UNSUPPORTED, and the turn fails", async () => {
     const outcome = serveForm();
-    sendMessage(rig.stream, "c1", "weather?");
+    sendMessage(t.rig.stream, "c1", "weather?");
     const renderable = await readRenderable();
-    sendFeedback(rig.stream, "c1", "", {
+    sendFeedback(t.rig.stream, "c1", "", {
       case: "renderableResponse",
       value: { id: renderable.id, action: RenderableAction.UNSUPPORTED },
     });
@@ -98,25 +88,25 @@ group("render", () => {
     expect(error).toBeInstanceOf(AgentwireError);
     expect(error.message).toMatch(/UNSUPPORTED/);
     expect(error.reason).toBe("unsupported");
-    expect(describe(await nextReply(rig.stream))).toMatch(/^ERROR:/);
+    expect(describe(await nextReply(t.rig.stream))).toMatch(/^ERROR:/);
   });
 
   it("rejects when the turn aborts (STOP) and sends nothing more", async () => {
     const outcome = serveForm();
-    const id = sendMessage(rig.stream, "c1", "weather?");
+    const id = sendMessage(t.rig.stream, "c1", "weather?");
     await readRenderable();
-    sendStop(rig.stream, "c1", id);
+    sendStop(t.rig.stream, "c1", id);
     const error = (await outcome) as AgentwireError;
     expect(error.reason).toBe("aborted");
-    const marker = sendMessage(rig.stream, "c2", "marker");
-    const next = await nextReply(rig.stream);
+    const marker = sendMessage(t.rig.stream, "c2", "marker");
+    const next = await nextReply(t.rig.stream);
     expect(next.responseId).toBe(marker);
   });
 
   it("refuses a schema that is not an object schema, or actions without cancel/decline", async () => {
     const errors: unknown[] = [];
     const done = deferred<void>();
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       async message(turn) {
         for (const bad of [
           { schema: { type: "string" } },
@@ -130,13 +120,13 @@ group("render", () => {
         return "ok";
       },
     });
-    sendMessage(rig.stream, "c1", "hi");
+    sendMessage(t.rig.stream, "c1", "hi");
     await done.promise;
     expect(errors.map((e) => (e as AgentwireError).reason)).toEqual(
       Array(4).fill("invalid_argument"),
     );
     // Nothing was sent for the refused forms.
-    expect((await readUntil(rig.stream, isTerminal, "the reply")).map(describe)).toEqual([
+    expect((await readUntil(t.rig.stream, isTerminal, "the reply")).map(describe)).toEqual([
       "START",
       "DELTA:ok",
       "END",
@@ -146,18 +136,18 @@ group("render", () => {
   it("hands an answer no render() waits for to resume(), and every feedback to feedback()", async () => {
     const resumed = deferred<[RenderResult, string]>();
     const kinds: string[] = [];
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       message: () => "unused",
       feedback: (_feedback, kind) => {
         kinds.push(kind);
       },
       resume: (answer, context) => resumed.resolve([answer, context.conversationId]),
     });
-    sendFeedback(rig.stream, "c9", "", {
+    sendFeedback(t.rig.stream, "c9", "", {
       case: "reaction",
       value: { type: 1, added: true },
     });
-    sendFeedback(rig.stream, "c9", "", {
+    sendFeedback(t.rig.stream, "c9", "", {
       case: "renderableResponse",
       value: { id: "old-form", action: RenderableAction.CANCEL },
     });

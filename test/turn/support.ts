@@ -1,4 +1,5 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { ServeHandle } from "agentwire";
 import {
   type AgentResponse,
   ContentChunk_ChunkType,
@@ -6,6 +7,7 @@ import {
   type PlatformFeedbackSchema,
   StatusUpdate_Status,
 } from "agentwire/schema";
+import { afterEach, beforeEach } from "vitest";
 import { connectAgent } from "../helpers/agent.js";
 import {
   type ScriptableSidecar,
@@ -38,6 +40,28 @@ export async function startRig(): Promise<TurnRig> {
       await sidecar.close();
     },
   };
+}
+
+/** The running test's rig, and what it served (closed after the test). */
+export interface TurnTest {
+  /** A fresh rig for each test. */
+  rig: TurnRig;
+  /** Set to what the test serves: it is closed before the rig. */
+  served: ServeHandle | undefined;
+}
+
+/** Starts a fresh rig before each test of the file and ends it (and what was served) after it. */
+export function useTurnRig(): TurnTest {
+  const test = { served: undefined } as TurnTest;
+  beforeEach(async () => {
+    test.rig = await startRig();
+  });
+  afterEach(async () => {
+    await test.served?.close();
+    test.served = undefined;
+    await test.rig.dispose();
+  });
+  return test;
 }
 
 let nextId = 0;

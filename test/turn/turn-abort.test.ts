@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code } from "@connectrpc/connect";
-import { AgentwireError, type ServeHandle, serve, type Turn } from "agentwire";
-import { afterEach, beforeEach, expect, describe as group, it } from "vitest";
+import { AgentwireError, serve, type Turn } from "agentwire";
+import { expect, describe as group, it } from "vitest";
 import { deferred } from "../helpers/step.js";
 import {
   describe,
@@ -10,27 +10,17 @@ import {
   readUntil,
   sendMessage,
   sendStop,
-  startRig,
-  type TurnRig,
+  useTurnRig,
 } from "./support.js";
 
-let rig: TurnRig;
-let served: ServeHandle | undefined;
-beforeEach(async () => {
-  rig = await startRig();
-});
-afterEach(async () => {
-  await served?.close();
-  served = undefined;
-  await rig.dispose();
-});
+const t = useTurnRig();
 
 /** Sends a message in a fresh conversation and returns the frames before its first reply frame. */
 async function framesBeforeMarker(): Promise<string[]> {
-  const marker = sendMessage(rig.stream, "marker", "marker");
+  const marker = sendMessage(t.rig.stream, "marker", "marker");
   const before: string[] = [];
   for (;;) {
-    const f = await nextReply(rig.stream, "the marker's reply");
+    const f = await nextReply(t.rig.stream, "the marker's reply");
     if (f.responseId === marker) return before;
     before.push(`${f.conversationId}/${describe(f)}`);
   }
@@ -39,7 +29,7 @@ async function framesBeforeMarker(): Promise<string[]> {
 group("a user STOP", () => {
   it("aborts the handler's signal with reason stop and nothing more is sent, not even END", async () => {
     const settled = deferred<{ turn: Turn; lateWrite: unknown }>();
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       async message(turn, message) {
         if (message.content === "marker") return "marker reply";
         for (let i = 0; i < 1000 && !turn.signal.aborted; i++) {
@@ -50,10 +40,10 @@ group("a user STOP", () => {
         settled.resolve({ turn, lateWrite });
       },
     });
-    const id = sendMessage(rig.stream, "c1", "count");
-    expect(describe(await nextReply(rig.stream))).toBe("START");
-    expect(describe(await nextReply(rig.stream))).toBe("DELTA:0 ");
-    sendStop(rig.stream, "c1", id);
+    const id = sendMessage(t.rig.stream, "c1", "count");
+    expect(describe(await nextReply(t.rig.stream))).toBe("START");
+    expect(describe(await nextReply(t.rig.stream))).toBe("DELTA:0 ");
+    sendStop(t.rig.stream, "c1", id);
     const { turn, lateWrite } = await settled.promise;
     expect(turn.abortReason).toBe("stop");
     expect(turn.state).toBe("aborted");
@@ -61,14 +51,14 @@ group("a user STOP", () => {
     expect((lateWrite as AgentwireError).reason).toBe("turn_ended");
     const after = await framesBeforeMarker();
     expect(after.every((d) => /^c1\/DELTA:\d+ $/.test(d))).toBe(true);
-    expect(served.activeTurns.has("c1")).toBe(false);
+    expect(t.served.activeTurns.has("c1")).toBe(false);
   });
 });
 
 group("a stale STOP", () => {
   it("naming an earlier, finished response leaves the running turn alone; an empty response id stops it", async () => {
     const running = deferred<Turn>();
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       async message(turn, message) {
         if (message.content !== "long") return `reply to ${message.content}`;
         await turn.write("working");
@@ -76,23 +66,23 @@ group("a stale STOP", () => {
         await new Promise((r) => turn.signal.addEventListener("abort", r, { once: true }));
       },
     });
-    const finished = sendMessage(rig.stream, "c1", "quick");
-    expect((await readUntil(rig.stream, isTerminal, "the quick reply")).map(describe)).toEqual([
+    const finished = sendMessage(t.rig.stream, "c1", "quick");
+    expect((await readUntil(t.rig.stream, isTerminal, "the quick reply")).map(describe)).toEqual([
       "START",
       "DELTA:reply to quick",
       "END",
     ]);
-    sendMessage(rig.stream, "c1", "long");
+    sendMessage(t.rig.stream, "c1", "long");
     const turn = await running.promise;
-    expect(describe(await nextReply(rig.stream))).toBe("START");
-    expect(describe(await nextReply(rig.stream))).toBe("DELTA:working");
-    sendStop(rig.stream, "c1", finished);
+    expect(describe(await nextReply(t.rig.stream))).toBe("START");
+    expect(describe(await nextReply(t.rig.stream))).toBe("DELTA:working");
+    sendStop(t.rig.stream, "c1", finished);
     // Frames are handled in order: once the marker is answered, the STOP was seen.
     expect(await framesBeforeMarker()).toEqual([]);
     expect(turn.signal.aborted).toBe(false);
-    expect(served.activeTurns.get("c1")).toBe(turn);
-    await readUntil(rig.stream, isTerminal, "the rest of the marker's reply");
-    sendStop(rig.stream, "c1", "");
+    expect(t.served.activeTurns.get("c1")).toBe(turn);
+    await readUntil(t.rig.stream, isTerminal, "the rest of the marker's reply");
+    sendStop(t.rig.stream, "c1", "");
     expect(await framesBeforeMarker()).toEqual([]);
     expect(turn.abortReason).toBe("stop");
   });
@@ -103,7 +93,7 @@ group("supersession", () => {
     const firstAborted = deferred<Turn>();
     const releaseFirst = deferred<void>();
     const firstSettled = deferred<unknown>();
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       async message(turn, message) {
         if (message.content !== "first") return `reply to ${message.content}`;
         await turn.write("first");
@@ -113,16 +103,16 @@ group("supersession", () => {
         firstSettled.resolve(await turn.write("more").catch((e: unknown) => e));
       },
     });
-    const m1 = sendMessage(rig.stream, "c1", "first");
+    const m1 = sendMessage(t.rig.stream, "c1", "first");
     expect(
-      (await readUntil(rig.stream, (d) => d === "DELTA:first", "the first delta")).map(describe),
+      (await readUntil(t.rig.stream, (d) => d === "DELTA:first", "the first delta")).map(describe),
     ).toEqual(["START", "DELTA:first"]);
-    const m2 = sendMessage(rig.stream, "c1", "second");
+    const m2 = sendMessage(t.rig.stream, "c1", "second");
     const first = await firstAborted.promise;
     expect(first.abortReason).toBe("superseded");
     expect(first.responseId).toBe(m1);
     // The second turn completes while the first handler is still running.
-    const second = await readUntil(rig.stream, isTerminal, "the second reply");
+    const second = await readUntil(t.rig.stream, isTerminal, "the second reply");
     expect(second.map((f) => `${f.responseId === m2 ? "m2" : "m1"}/${describe(f)}`)).toEqual([
       "m2/START",
       "m2/DELTA:reply to second",
@@ -137,7 +127,7 @@ group("supersession", () => {
     const release = deferred<void>();
     const started: string[] = [];
     const both = deferred<void>();
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       async message(turn) {
         started.push(turn.conversationId);
         if (started.length === 2) both.resolve();
@@ -145,14 +135,14 @@ group("supersession", () => {
         return turn.conversationId;
       },
     });
-    sendMessage(rig.stream, "a", "x");
-    sendMessage(rig.stream, "b", "y");
+    sendMessage(t.rig.stream, "a", "x");
+    sendMessage(t.rig.stream, "b", "y");
     await both.promise;
-    expect([...served.activeTurns.keys()].sort()).toEqual(["a", "b"]);
+    expect([...t.served.activeTurns.keys()].sort()).toEqual(["a", "b"]);
     release.resolve();
     const frames = [
-      ...(await readUntil(rig.stream, isTerminal, "a reply")),
-      ...(await readUntil(rig.stream, isTerminal, "another reply")),
+      ...(await readUntil(t.rig.stream, isTerminal, "a reply")),
+      ...(await readUntil(t.rig.stream, isTerminal, "another reply")),
     ];
     expect(
       frames
@@ -168,7 +158,7 @@ group("a disconnect", () => {
     const aborted = deferred<Turn>();
     const release = deferred<void>();
     const lateWrite = deferred<unknown>();
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       async message(turn, message) {
         if (message.content !== "long") return `echo ${message.content}`;
         turn.signal.addEventListener("abort", () => aborted.resolve(turn), { once: true });
@@ -177,18 +167,18 @@ group("a disconnect", () => {
         lateWrite.resolve(await turn.write("b").catch((e: unknown) => e));
       },
     });
-    sendMessage(rig.stream, "c1", "long");
-    await readUntil(rig.stream, (d) => d === "DELTA:a", "the first delta");
-    rig.stream.fail(Code.Unavailable, "sidecar restarting");
+    sendMessage(t.rig.stream, "c1", "long");
+    await readUntil(t.rig.stream, (d) => d === "DELTA:a", "the first delta");
+    t.rig.stream.fail(Code.Unavailable, "sidecar restarting");
     const turn = await aborted.promise;
     expect(turn.abortReason).toBe("disconnected");
     release.resolve();
     const error = (await lateWrite.promise) as AgentwireError;
     expect(["turn_ended", "turn_lost"]).toContain(error.reason);
 
-    const s2 = await rig.sidecar.streams.next("the reconnected stream");
+    const s2 = await t.rig.sidecar.streams.next("the reconnected stream");
     expect((await s2.received.next("the config")).request.case).toBe("agentConfig");
-    await rig.agent.reach("open");
+    await t.rig.agent.reach("open");
     const id = sendMessage(s2, "c1", "again");
     const frames = await readUntil(s2, isTerminal, "the reply on the new stream");
     expect(frames.map(describe)).toEqual(["START", "DELTA:echo again", "END"]);
@@ -200,21 +190,21 @@ group("closing", () => {
   it("serve.close() aborts running turns with reason closed, waits for handlers and stops routing", async () => {
     const running = deferred<Turn>();
     let calls = 0;
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       async message(turn) {
         calls++;
         running.resolve(turn);
         await new Promise((r) => turn.signal.addEventListener("abort", r, { once: true }));
       },
     });
-    sendMessage(rig.stream, "c1", "hi");
+    sendMessage(t.rig.stream, "c1", "hi");
     const turn = await running.promise;
-    await served.close();
+    await t.served.close();
     expect(turn.abortReason).toBe("closed");
-    await served.done;
+    await t.served.done;
     const arrived = deferred<void>();
-    const off = rig.agent.session.on("message", () => arrived.resolve());
-    sendMessage(rig.stream, "c2", "after close");
+    const off = t.rig.agent.session.on("message", () => arrived.resolve());
+    sendMessage(t.rig.stream, "c2", "after close");
     await arrived.promise;
     off();
     expect(calls).toBe(1);
@@ -222,17 +212,17 @@ group("closing", () => {
 
   it("closing the session aborts running turns with reason closed and ends serving", async () => {
     const running = deferred<Turn>();
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       async message(turn) {
         running.resolve(turn);
         await new Promise((r) => turn.signal.addEventListener("abort", r, { once: true }));
       },
     });
-    sendMessage(rig.stream, "c1", "hi");
+    sendMessage(t.rig.stream, "c1", "hi");
     const turn = await running.promise;
-    await rig.agent.session.close({ mode: "abandon" });
-    await served.done;
+    await t.rig.agent.session.close({ mode: "abandon" });
+    await t.served.done;
     expect(turn.abortReason).toBe("closed");
-    expect(served.activeTurns.size).toBe(0);
+    expect(t.served.activeTurns.size).toBe(0);
   });
 });

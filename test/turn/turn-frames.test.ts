@@ -1,34 +1,17 @@
 import { getEventListeners } from "node:events";
-import { AgentwireError, type ServeHandle, serve, type Turn } from "agentwire";
+import { AgentwireError, serve, type Turn } from "agentwire";
 import { ErrorResponse_ErrorCode } from "agentwire/schema";
-import { afterEach, beforeEach, expect, describe as group, it } from "vitest";
+import { expect, describe as group, it } from "vitest";
 import { deferred } from "../helpers/step.js";
-import {
-  describe,
-  isTerminal,
-  nextReply,
-  readUntil,
-  sendMessage,
-  startRig,
-  type TurnRig,
-} from "./support.js";
+import { describe, isTerminal, nextReply, readUntil, sendMessage, useTurnRig } from "./support.js";
 
 const incomingTrace = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
-let rig: TurnRig;
-let served: ServeHandle | undefined;
-beforeEach(async () => {
-  rig = await startRig();
-});
-afterEach(async () => {
-  await served?.close();
-  served = undefined;
-  await rig.dispose();
-});
+const t = useTurnRig();
 
 group("a normal turn", () => {
   it("sends status, START, DELTAs and END, each with the response id and the incoming trace context", async () => {
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       async message(turn) {
         await turn.status("thinking");
         await turn.write("Hello");
@@ -37,8 +20,8 @@ group("a normal turn", () => {
         turn.attach({ link: { url: "https://example.com", title: "Example" } });
       },
     });
-    const id = sendMessage(rig.stream, "c1", "hi", incomingTrace);
-    const frames = await readUntil(rig.stream, isTerminal, "the reply");
+    const id = sendMessage(t.rig.stream, "c1", "hi", incomingTrace);
+    const frames = await readUntil(t.rig.stream, isTerminal, "the reply");
     expect(frames.map(describe)).toEqual([
       "STATUS:THINKING",
       "START",
@@ -62,15 +45,15 @@ group("a normal turn", () => {
     process.on("warning", onWarning);
     const listeners = deferred<number>();
     try {
-      served = serve(rig.agent.session, {
+      t.served = serve(t.rig.agent.session, {
         async message(turn) {
           const writes = Array.from({ length: 50 }, (_, i) => turn.write(`${i} `));
           listeners.resolve(getEventListeners(turn.signal, "abort").length);
           await Promise.all(writes);
         },
       });
-      sendMessage(rig.stream, "c1", "stream");
-      const frames = await readUntil(rig.stream, isTerminal, "the reply");
+      sendMessage(t.rig.stream, "c1", "stream");
+      const frames = await readUntil(t.rig.stream, isTerminal, "the reply");
       expect(frames.map(describe)).toEqual([
         "START",
         ...Array.from({ length: 50 }, (_, i) => `DELTA:${i} `),
@@ -86,9 +69,9 @@ group("a normal turn", () => {
   });
 
   it("generates one W3C traceparent per turn when the message carries none", async () => {
-    served = serve(rig.agent.session, { message: () => "ok" });
-    sendMessage(rig.stream, "c1", "hi");
-    const frames = await readUntil(rig.stream, isTerminal, "the reply");
+    t.served = serve(t.rig.agent.session, { message: () => "ok" });
+    sendMessage(t.rig.stream, "c1", "hi");
+    const frames = await readUntil(t.rig.stream, isTerminal, "the reply");
     expect(frames.map(describe)).toEqual(["START", "DELTA:ok", "END"]);
     const traceparent = frames[0]?.traceContext?.traceparent ?? "";
     expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
@@ -100,7 +83,7 @@ group("a normal turn", () => {
       yield "a";
       yield "b";
     }
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       async message(turn) {
         await turn.pipe(tokens());
         await turn.replace("AB");
@@ -109,8 +92,8 @@ group("a normal turn", () => {
         await turn.finish();
       },
     });
-    sendMessage(rig.stream, "c1", "hi");
-    const frames = await readUntil(rig.stream, isTerminal, "the reply");
+    sendMessage(t.rig.stream, "c1", "hi");
+    const frames = await readUntil(t.rig.stream, isTerminal, "the reply");
     expect(frames.map(describe)).toEqual([
       "START",
       "DELTA:a",
@@ -129,7 +112,7 @@ group("a normal turn", () => {
 
   it("rejects writes after finish with reason turn_ended and sends nothing", async () => {
     const after = deferred<unknown[]>();
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       async message(turn) {
         await turn.finish();
         const results = await Promise.allSettled([
@@ -147,8 +130,8 @@ group("a normal turn", () => {
         after.resolve(errors);
       },
     });
-    sendMessage(rig.stream, "c1", "hi");
-    expect((await readUntil(rig.stream, isTerminal, "the reply")).map(describe)).toEqual([
+    sendMessage(t.rig.stream, "c1", "hi");
+    expect((await readUntil(t.rig.stream, isTerminal, "the reply")).map(describe)).toEqual([
       "START",
       "END",
     ]);
@@ -159,15 +142,15 @@ group("a normal turn", () => {
       expect((e as AgentwireError).reason).toBe("turn_ended");
     }
     // Nothing of the first turn follows: the next frame belongs to a new turn.
-    const next = sendMessage(rig.stream, "c2", "marker");
-    expect((await nextReply(rig.stream)).responseId).toBe(next);
+    const next = sendMessage(t.rig.stream, "c2", "marker");
+    expect((await nextReply(t.rig.stream)).responseId).toBe(next);
   });
 });
 
 group("a failed turn", () => {
   it("a throwing handler sends one AGENT_ERROR with the error's message and no END", async () => {
-    served = serve(
-      rig.agent.session,
+    t.served = serve(
+      t.rig.agent.session,
       {
         async message(turn) {
           await turn.write("partial");
@@ -176,36 +159,36 @@ group("a failed turn", () => {
       },
       { onError: () => {} },
     );
-    sendMessage(rig.stream, "c1", "hi");
-    const frames = await readUntil(rig.stream, isTerminal, "the reply");
+    sendMessage(t.rig.stream, "c1", "hi");
+    const frames = await readUntil(t.rig.stream, isTerminal, "the reply");
     expect(frames.map(describe)).toEqual(["START", "DELTA:partial", "ERROR:AGENT_ERROR"]);
     const error = frames[2]?.payload;
     expect(error?.case === "error" && error.value.message).toBe("the tool broke");
     expect(error?.case === "error" && error.value.retryable).toBe(false);
-    const next = sendMessage(rig.stream, "c2", "marker");
-    expect((await nextReply(rig.stream)).responseId).toBe(next);
+    const next = sendMessage(t.rig.stream, "c2", "marker");
+    expect((await nextReply(t.rig.stream)).responseId).toBe(next);
   });
 
   it("fail() with a code sends that code without START, and the handler's return adds nothing", async () => {
     const turnSeen = deferred<Turn>();
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       async message(turn) {
         await turn.fail(new Error("slow down"), { code: "rate_limit", retryable: true });
         turnSeen.resolve(turn);
       },
     });
-    sendMessage(rig.stream, "c1", "hi");
-    const frame = await nextReply(rig.stream);
+    sendMessage(t.rig.stream, "c1", "hi");
+    const frame = await nextReply(t.rig.stream);
     expect(describe(frame)).toBe("ERROR:RATE_LIMIT");
     expect(frame.payload.case === "error" && frame.payload.value.retryable).toBe(true);
     expect((await turnSeen.promise).state).toBe("failed");
-    const next = sendMessage(rig.stream, "c2", "marker");
-    expect((await nextReply(rig.stream)).responseId).toBe(next);
+    const next = sendMessage(t.rig.stream, "c2", "marker");
+    expect((await nextReply(t.rig.stream)).responseId).toBe(next);
   });
 
   it("maps an invalid_argument AgentwireError to INVALID_REQUEST", async () => {
-    served = serve(
-      rig.agent.session,
+    t.served = serve(
+      t.rig.agent.session,
       {
         async message(turn) {
           await turn.status("bogus" as "thinking");
@@ -213,8 +196,8 @@ group("a failed turn", () => {
       },
       { onError: () => {} },
     );
-    sendMessage(rig.stream, "c1", "hi");
-    const frame = await nextReply(rig.stream);
+    sendMessage(t.rig.stream, "c1", "hi");
+    const frame = await nextReply(t.rig.stream);
     expect(frame.payload.case === "error" && frame.payload.value.code).toBe(
       ErrorResponse_ErrorCode.INVALID_REQUEST,
     );
@@ -224,8 +207,8 @@ group("a failed turn", () => {
 group("keep-alive", () => {
   it("re-sends the last status while the handler waits, then the turn completes", async () => {
     const release = deferred<void>();
-    served = serve(
-      rig.agent.session,
+    t.served = serve(
+      t.rig.agent.session,
       {
         async message(turn) {
           await turn.status("custom", "Calling the tool", "🔧");
@@ -235,22 +218,22 @@ group("keep-alive", () => {
       },
       { keepAliveMs: 40 },
     );
-    sendMessage(rig.stream, "c1", "hi");
-    const first = await nextReply(rig.stream, "the status");
-    const again = await nextReply(rig.stream, "the keep-alive status");
+    sendMessage(t.rig.stream, "c1", "hi");
+    const first = await nextReply(t.rig.stream, "the status");
+    const again = await nextReply(t.rig.stream, "the keep-alive status");
     expect(describe(again)).toBe("STATUS:CUSTOM");
     expect(again.payload).toEqual(first.payload);
     expect(again.payload.case === "status" && again.payload.value.customMessage).toBe(
       "Calling the tool",
     );
     release.resolve();
-    const rest = await readUntil(rig.stream, isTerminal, "the reply");
+    const rest = await readUntil(t.rig.stream, isTerminal, "the reply");
     expect(
       rest
         .map(describe)
         .filter((d) => !d.startsWith("STATUS"))
         .slice(-3),
     ).toEqual(["START", "DELTA:done", "END"]);
-    expect(served.activeTurns.size).toBe(0);
+    expect(t.served.activeTurns.size).toBe(0);
   });
 });

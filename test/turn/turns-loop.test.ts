@@ -1,5 +1,5 @@
-import { type ServeHandle, serve, type Turn, turns } from "agentwire";
-import { afterEach, beforeEach, expect, describe as group, it } from "vitest";
+import { serve, type Turn, turns } from "agentwire";
+import { expect, describe as group, it } from "vitest";
 import { deferred } from "../helpers/step.js";
 import {
   describe,
@@ -8,25 +8,15 @@ import {
   readUntil,
   sendMessage,
   sendStop,
-  startRig,
-  type TurnRig,
+  useTurnRig,
 } from "./support.js";
 
-let rig: TurnRig;
-let served: ServeHandle | undefined;
-beforeEach(async () => {
-  rig = await startRig();
-});
-afterEach(async () => {
-  await served?.close();
-  served = undefined;
-  await rig.dispose();
-});
+const t = useTurnRig();
 
 /** Sends the frames of one web voice message: audio_config, chunks, done, and the "[audio]" placeholder. */
 function sendVoice(conversationId: string, id: string, parts: string[], placeholderFirst = false) {
-  const frame = (payload: Parameters<typeof rig.stream.send>[0]["payload"]) =>
-    rig.stream.send({ conversationId, responseId: id, payload });
+  const frame = (payload: Parameters<typeof t.rig.stream.send>[0]["payload"]) =>
+    t.rig.stream.send({ conversationId, responseId: id, payload });
   const placeholder = () =>
     frame({ case: "incomingMessage", value: { id, conversationId, content: "[audio]" } });
   if (placeholderFirst) placeholder();
@@ -45,8 +35,8 @@ function sendVoice(conversationId: string, id: string, parts: string[], placehol
 group("turns() as a plain loop", () => {
   it("checks keepAliveMs as serve() does (resolved in one place)", () => {
     for (const start of [
-      () => turns(rig.agent.session, { keepAliveMs: -1 }),
-      () => serve(rig.agent.session, { message: () => {} }, { keepAliveMs: -1 }),
+      () => turns(t.rig.agent.session, { keepAliveMs: -1 }),
+      () => serve(t.rig.agent.session, { message: () => {} }, { keepAliveMs: -1 }),
     ]) {
       expect(start).toThrow(expect.objectContaining({ reason: "invalid_argument" }));
       expect(start).toThrow(/keepAliveMs must not be negative, got -1/);
@@ -57,7 +47,7 @@ group("turns() as a plain loop", () => {
     const loopDone = deferred<string[]>();
     const seen: string[] = [];
     void (async () => {
-      for await (const turn of turns(rig.agent.session)) {
+      for await (const turn of turns(t.rig.agent.session)) {
         seen.push(turn.message.content);
         if (turn.message.content === "stop me") {
           await turn.write("working");
@@ -71,11 +61,11 @@ group("turns() as a plain loop", () => {
       }
       loopDone.resolve(seen);
     })();
-    const stopped = sendMessage(rig.stream, "c1", "stop me");
-    await readUntil(rig.stream, (d) => d === "DELTA:working", "the first turn's delta");
-    sendStop(rig.stream, "c1", stopped);
-    sendMessage(rig.stream, "c1", "last");
-    const frames = await readUntil(rig.stream, isTerminal, "the second reply");
+    const stopped = sendMessage(t.rig.stream, "c1", "stop me");
+    await readUntil(t.rig.stream, (d) => d === "DELTA:working", "the first turn's delta");
+    sendStop(t.rig.stream, "c1", stopped);
+    sendMessage(t.rig.stream, "c1", "last");
+    const frames = await readUntil(t.rig.stream, isTerminal, "the second reply");
     expect(frames.map(describe)).toEqual(["START", "DELTA:you said last", "END"]);
     expect(await loopDone.promise).toEqual(["stop me", "aborted:stop", "last"]);
   });
@@ -88,7 +78,7 @@ group("audio turns", () => {
   ])(
     "hands a voice message's turn and audio to the audio handler (placeholder %s the audio)",
     async (_, placeholderFirst) => {
-      served = serve(rig.agent.session, {
+      t.served = serve(t.rig.agent.session, {
         message: () => "text turn",
         async audio(turn: Turn, input) {
           const bytes = await input.collect({ signal: turn.signal });
@@ -97,7 +87,7 @@ group("audio turns", () => {
         },
       });
       sendVoice("v1", "voice-1", ["hello ", "there"], placeholderFirst);
-      const frames = await readUntil(rig.stream, isTerminal, "the voice reply");
+      const frames = await readUntil(t.rig.stream, isTerminal, "the voice reply");
       expect(frames.map(describe)).toEqual(["TRANSCRIPT", "START", "DELTA:heard 11 bytes", "END"]);
       expect(frames.every((f) => f.responseId === "voice-1")).toBe(true);
       const transcript = frames[0]?.payload;
@@ -107,14 +97,14 @@ group("audio turns", () => {
 
   it("refuses a voice message with INVALID_REQUEST when there is no audio handler, never as a text turn", async () => {
     let textTurns = 0;
-    served = serve(rig.agent.session, {
+    t.served = serve(t.rig.agent.session, {
       message: () => {
         textTurns++;
         return "text";
       },
     });
     sendVoice("v1", "voice-1", ["x"]);
-    const frame = await nextReply(rig.stream);
+    const frame = await nextReply(t.rig.stream);
     expect(describe(frame)).toBe("ERROR:INVALID_REQUEST");
     expect(frame.responseId).toBe("voice-1");
     expect(textTurns).toBe(0);

@@ -52,7 +52,10 @@ export async function runCall<T>(
       const error = mailboxError(spec.what, e);
       const retry =
         attempt < attempts &&
-        isRetryable(error, { retryableCodes: defaultRetryableCodes, callerAborted: false });
+        isRetryable(error, {
+          retryableCodes: defaultRetryableCodes,
+          callerAborted: signal.aborted,
+        });
       if (!retry) throw error;
       await delay(backoffDelayMs(attempt, options), signal, spec.what);
     }

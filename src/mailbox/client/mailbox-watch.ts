@@ -112,6 +112,12 @@ export interface WatchContext<P extends JsonValue, S extends JsonObject> {
   idleTimeoutMs: number;
 }
 
+/** How one stream ended: the error, and whether it answered anything first. */
+interface StreamOutcome {
+  error: AgentwireError;
+  healthy: boolean;
+}
+
 /** The watch: a state machine around one stream at a time. */
 export class Watch<P extends JsonValue, S extends JsonObject> implements MailboxWatch<P, S> {
   state: WatchState = "connecting";
@@ -170,12 +176,20 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
     let failed: AgentwireError | undefined;
     try {
       while (!this.signal.aborted) {
-        const outcome = yield* this.stream();
+        let outcome: StreamOutcome | undefined;
+        try {
+          outcome = yield* this.stream();
+        } catch (e) {
+          // A fatal error of the stream (a refused payload, an unsupported server) closes the watch with it.
+          if (e instanceof AgentwireError) failed = e;
+          throw e;
+        }
         if (outcome === undefined) return;
         const { error, healthy } = outcome;
         this.events.emit("error", error);
         this.attempt = healthy ? 1 : this.attempt + 1;
-        if (!isRetryable(error, { retryableCodes: defaultRetryableCodes, callerAborted: false })) {
+        const callerAborted = this.signal.aborted;
+        if (!isRetryable(error, { retryableCodes: defaultRetryableCodes, callerAborted })) {
           failed = error;
           throw error;
         }
@@ -208,10 +222,7 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
    * undefined when the watch was ended (abort, close). A payload the
    * validator refused, with no `invalid` listener, is thrown from here.
    */
-  private async *stream(): AsyncGenerator<
-    MailDelivery<P, S>,
-    { error: AgentwireError; healthy: boolean } | undefined
-  > {
+  private async *stream(): AsyncGenerator<MailDelivery<P, S>, StreamOutcome | undefined> {
     const abort = new AbortController();
     const onStop = () => abort.abort();
     this.signal.addEventListener("abort", onStop, { once: true });
@@ -232,7 +243,8 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
     const opened = () => {
       if (this.state === "connecting") this.setState("open");
     };
-    let invalid: AgentwireError | undefined;
+    // Thrown out of the watch, not retried: a refused payload, an unsupported server.
+    let fatal: AgentwireError | undefined;
     const fromLatest = this.fromLatest;
     try {
       armIdle();
@@ -243,8 +255,8 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
         const event = res.event;
         if (this.fromLatest) {
           if (event.case !== "heartbeat") {
-            invalid = latestUnsupported();
-            throw invalid;
+            fatal = latestUnsupported();
+            throw fatal;
           }
           this.fromLatest = false;
           if (event.value.latestSeq > this.lastSeq) this.lastSeq = event.value.latestSeq;
@@ -263,7 +275,7 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
         if (delivery instanceof AgentwireError) {
           this.lastSeq = seq;
           if (!this.events.has("invalid")) {
-            invalid = delivery;
+            fatal = delivery;
             throw delivery;
           }
           const m = event.value.message;
@@ -291,7 +303,7 @@ export class Watch<P extends JsonValue, S extends JsonObject> implements Mailbox
       );
       return { error, healthy };
     } catch (e) {
-      if (e === invalid) throw e;
+      if (e === fatal) throw e;
       if (this.signal.aborted) return undefined;
       const error = idleFired
         ? new AgentwireError(

@@ -4,7 +4,9 @@
  * mailbox agent through the typed client, with the tools send, reply_all,
  * unread, receive, mark_read, threads, sync and participants, and the
  * subscribable resource `mailbox://<agentId>/unread`; and the
- * `agentwire mailbox mcp` command that runs it over stdio.
+ * `agentwire mailbox mcp` command that runs it over stdio. Without the SDK
+ * installed, importing this entry rejects with an AgentwireError (reason
+ * `unsupported`) that names it and says `npm install @modelcontextprotocol/sdk`.
  *
  * @module
  */

@@ -1,4 +1,4 @@
-import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
+import { Code, ConnectError, createRouterTransport, type Interceptor } from "@connectrpc/connect";
 import { AgentwireError, createMailbox } from "agentwire/mailbox";
 import { describe, expect, it } from "vitest";
 import { MailboxService } from "../../../gen/agentwire/mailbox/v1/service_pb.js";
@@ -78,5 +78,29 @@ describe("retries", () => {
     expect(await reasonOf(m.unread({ timeoutMs: 100 }))).toBe("timeout");
     expect(calls).toBeGreaterThan(1); // retried within the deadline
     expect(calls).toBeLessThan(1000); // and stopped by it
+  });
+
+  it("reason unavailable (a client-side limiter's refusal) is retried on a read, never on a send", async () => {
+    const attempts = { Unread: 0, Send: 0 };
+    const limiter: Interceptor = (next) => async (req) => {
+      const name = req.method.name as keyof typeof attempts;
+      if (attempts[name]++ === 0)
+        throw new AgentwireError("unavailable", "too many calls in flight", Code.Unavailable);
+      return next(req);
+    };
+    const transport = createRouterTransport(
+      ({ service }) => {
+        service(MailboxService, {
+          unread: () => ({ deliveries: [], contexts: {} }),
+          send: () => ({ messageId: "m1", threadId: "t1", deliveredTo: ["b@t"], timestampMs: 1n }),
+        });
+      },
+      { transport: { interceptors: [limiter] } },
+    );
+    const m = createMailbox({ agentId: "a@t", transport, initialDelayMs: 1, maxDelayMs: 2 });
+    expect(await m.unread()).toEqual([]);
+    expect(attempts.Unread).toBe(2);
+    expect(await reasonOf(m.send("b@t", { x: 1 }))).toBe("unavailable");
+    expect(attempts.Send).toBe(1);
   });
 });

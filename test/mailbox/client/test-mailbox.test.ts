@@ -76,6 +76,34 @@ describe("createTestMailbox", () => {
     }
   });
 
+  it("a wait whose signal aborts, before or while it waits, fails with reason aborted", async () => {
+    const mb = await createTestMailbox({ timeoutMs: 60_000 });
+    try {
+      const reasonOf = (p: Promise<unknown>) =>
+        p.then(
+          () => "resolved",
+          (e: unknown) => (e instanceof FakeSidecarError ? e.reason : "untyped"),
+        );
+      const before = new AbortController();
+      before.abort();
+      expect(await reasonOf(mb.waitForDelivery("b@t", {}, { signal: before.signal }))).toBe(
+        "aborted",
+      );
+      const during = new AbortController();
+      const delivery = reasonOf(mb.waitForDelivery("b@t", {}, { signal: during.signal }));
+      const condition = reasonOf(mb.waitUntil(() => false, { signal: during.signal }));
+      during.abort();
+      expect([await delivery, await condition]).toEqual(["aborted", "aborted"]);
+      // The mailbox still works: a later wait finds the mail.
+      await mb.agent("a@t").send("b@t", { hello: 2 });
+      expect((await mb.waitForDelivery("b@t", { from: "a@t" })).message.payload).toEqual({
+        hello: 2,
+      });
+    } finally {
+      await mb.close();
+    }
+  });
+
   it("token mode works in memory too: the token travels on the in-memory transport", async () => {
     const adminKey = "admin-key-of-the-test-mailbox-0123";
     const mb = await createTestMailbox({ server: { auth: "tokens", adminKey } });

@@ -1,4 +1,4 @@
-import { Code } from "@connectrpc/connect";
+import { Code, type Interceptor } from "@connectrpc/connect";
 import {
   AgentwireError,
   createMailbox,
@@ -72,6 +72,32 @@ describe("watch (logic, scripted server)", () => {
     expect(reconnecting.error?.code).toBe(Code.Unavailable);
     expect(reconnecting.delayMs).toBeGreaterThanOrEqual(0);
     expect(watch.state).toBe("closed");
+  });
+
+  it("a stream refused with reason unavailable (here by a client-side limiter) is retried after a backoff", async () => {
+    let refused = 0;
+    const limiter: Interceptor = (next) => async (req) => {
+      if (req.method.name === "Watch" && refused++ === 0)
+        throw new AgentwireError("unavailable", "watch: too many streams open", Code.Unavailable);
+      return next(req);
+    };
+    const { transport, streams } = createScriptedWatch([limiter]);
+    const mailbox = createMailbox({ agentId: "me@t", transport, initialDelayMs: 1, maxDelayMs: 2 });
+    const ac = new AbortController();
+    const watch = mailbox.watch({ signal: ac.signal });
+    const reconnecting = new Inbox<WatchStateChange>();
+    watch.on("state", (c) => c.state === "reconnecting" && reconnecting.push(c));
+    const { items, done } = consume(watch);
+    const change = await reconnecting.next("the reconnecting state");
+    expect({ reason: change.error?.reason, code: change.error?.code }).toEqual({
+      reason: "unavailable",
+      code: Code.Unavailable,
+    });
+    (await streams.next("the stream after the backoff")).deliver(1);
+    expect((await items.next("delivery 1")).seq).toBe(1n);
+    ac.abort();
+    expect(await done).toEqual({ ok: true });
+    expect(refused).toBe(2);
   });
 
   it("a refusal (forbidden) is not retried: the iteration throws it and the state closes with it", async () => {
@@ -289,9 +315,12 @@ describe("watch (logic, scripted server)", () => {
   it('after "latest" on a server that predates it (a delivery first) fails with reason unsupported, not old mail', async () => {
     const { mailbox, streams } = setup();
     const watch = mailbox.watch({ after: "latest" });
+    const closed = new Inbox<WatchStateChange>();
+    watch.on("state", (c) => c.state === "closed" && closed.push(c));
     const { items, done } = consume(watch);
     const s = await streams.next("the stream");
     s.deliver(1);
+    expect((await closed.next("closed")).error?.reason).toBe("unsupported");
     const end = await done;
     expect(end.ok).toBe(false);
     const error = (end as { error: AgentwireError }).error;

@@ -65,8 +65,9 @@ describe("without @modelcontextprotocol/sdk installed", { timeout: 60_000 }, () 
     "--import",
     "tsx",
     "--import",
-    "./test/mailbox/mcp/support/register-without-sdk.mjs",
+    "./test/helpers/register-without-packages.mjs",
   ];
+  const env = { ...process.env, AGENTWIRE_WITHOUT_PACKAGES: "@modelcontextprotocol/sdk" };
   const message =
     "The mailbox MCP server (agentwire/mailbox-mcp) needs the optional package @modelcontextprotocol/sdk, which is not installed: npm install @modelcontextprotocol/sdk";
 
@@ -74,7 +75,7 @@ describe("without @modelcontextprotocol/sdk installed", { timeout: 60_000 }, () 
     const out = execFileSync(
       process.execPath,
       [...withoutSdk, "test/mailbox/mcp/support/import-without-sdk.ts"],
-      { cwd: projectRoot, encoding: "utf8" },
+      { cwd: projectRoot, encoding: "utf8", env },
     );
     const lines = out
       .trim()
@@ -98,7 +99,7 @@ describe("without @modelcontextprotocol/sdk installed", { timeout: 60_000 }, () 
         "--url",
         "http://127.0.0.1:1",
       ],
-      { cwd: projectRoot, encoding: "utf8", input: "" },
+      { cwd: projectRoot, encoding: "utf8", input: "", env },
     );
     expect({ status: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
       status: 1,

@@ -113,10 +113,10 @@ describe("start", () => {
         "--import",
         "tsx",
         "--import",
-        fixture("register-without-pg.mjs"),
+        fileURLToPath(new URL("../../helpers/register-without-packages.mjs", import.meta.url)),
         fixture("open-without-pg.ts"),
       ],
-      { encoding: "utf8" },
+      { encoding: "utf8", env: { ...process.env, AGENTWIRE_WITHOUT_PACKAGES: "pg" } },
     );
     const lines = out
       .trim()

@@ -5,6 +5,7 @@ import {
   ConnectError,
   createRouterTransport,
   type HandlerContext,
+  type Interceptor,
   type Transport,
 } from "@connectrpc/connect";
 import { MessageSchema } from "../../../../gen/agentwire/mailbox/v1/mailbox_pb.js";
@@ -84,23 +85,29 @@ export class ScriptedWatchStream {
   }
 }
 
-/** An in-memory MailboxService whose Watch streams a test scripts (a unit test of the client's logic). */
-export function createScriptedWatch(): {
+/**
+ * An in-memory MailboxService whose Watch streams a test scripts (a unit test
+ * of the client's logic); `interceptors` run on the client's side of the transport.
+ */
+export function createScriptedWatch(interceptors: Interceptor[] = []): {
   transport: Transport;
   streams: Inbox<ScriptedWatchStream>;
 } {
   const streams = new Inbox<ScriptedWatchStream>();
-  const transport = createRouterTransport(({ service }) => {
-    service(MailboxService, {
-      watch(request, ctx) {
-        const stream = new ScriptedWatchStream(request, ctx);
-        streams.push(stream);
-        return stream.responses();
-      },
-      register() {
-        throw new ConnectError("not scripted", Code.Unimplemented);
-      },
-    });
-  });
+  const transport = createRouterTransport(
+    ({ service }) => {
+      service(MailboxService, {
+        watch(request, ctx) {
+          const stream = new ScriptedWatchStream(request, ctx);
+          streams.push(stream);
+          return stream.responses();
+        },
+        register() {
+          throw new ConnectError("not scripted", Code.Unimplemented);
+        },
+      });
+    },
+    { transport: { interceptors } },
+  );
   return { transport, streams };
 }
