@@ -2,8 +2,10 @@
  * Group commit for the SQLite store: sends that arrive in the same event-loop
  * turn share one transaction (one WAL commit), each inside its own savepoint
  * so that a failing send rolls back alone; every send is answered only after
- * the commit. Agents registered by committed sends are remembered, so later
- * sends skip their inserts (agents are never deleted).
+ * the commit is durable (`WalSync`: the WAL synced off the event loop; the
+ * next group commits once that sync is done). Agents registered by committed
+ * sends are remembered, so later sends skip their inserts (agents are never
+ * deleted).
  *
  * @module
  */
@@ -13,6 +15,7 @@ import type { AppendMessageInput, AppendMessageResult } from "./mailbox-store.js
 import { appendInTransaction } from "./sqlite-append.js";
 import { convertSqliteError } from "./sqlite-errors.js";
 import type { Statements } from "./sqlite-statements.js";
+import type { WalSync } from "./sqlite-wal-sync.js";
 
 /** Appends through group commit. */
 export interface GroupCommit {
@@ -22,8 +25,12 @@ export interface GroupCommit {
   drained(): Promise<void>;
 }
 
-/** Creates the group commit of one connection. */
-export function createGroupCommit(db: BetterSqlite3.Database, s: Statements): GroupCommit {
+/** Creates the group commit of one connection; `sync` makes each commit durable. */
+export function createGroupCommit(
+  db: BetterSqlite3.Database,
+  s: Statements,
+  sync: WalSync,
+): GroupCommit {
   const knownAgents = new Set<string>();
   const single = db.transaction((input: AppendMessageInput, registered: string[]) =>
     appendInTransaction(s, input, knownAgents, registered),
@@ -46,7 +53,13 @@ export function createGroupCommit(db: BetterSqlite3.Database, s: Statements): Gr
     }),
   );
   let queue: Queued[] = [];
-  const flush = () => {
+  let unsynced = 0;
+  const flush = (): void => {
+    // Nothing runs while the previous commit syncs; its wait gathers the next batch.
+    if (sync.syncing) {
+      void sync.idle().then(flush);
+      return;
+    }
     const batch = queue;
     queue = [];
     let results: ReturnType<typeof group>;
@@ -58,11 +71,21 @@ export function createGroupCommit(db: BetterSqlite3.Database, s: Statements): Gr
       return;
     }
     for (const a of registered) knownAgents.add(a);
-    batch.forEach((q, i) => {
-      const r = results[i]!;
-      if (r.ok) q.resolve(r.value);
-      else q.reject(convertSqliteError(r.error));
-    });
+    unsynced++;
+    sync.committed().then(
+      () => {
+        unsynced--;
+        batch.forEach((q, i) => {
+          const r = results[i]!;
+          if (r.ok) q.resolve(r.value);
+          else q.reject(convertSqliteError(r.error));
+        });
+      },
+      (error: unknown) => {
+        unsynced--;
+        for (const q of batch) q.reject(error);
+      },
+    );
   };
   const appendMessage = (input: AppendMessageInput) =>
     new Promise<AppendMessageResult>((resolve, reject) => {
@@ -73,7 +96,9 @@ export function createGroupCommit(db: BetterSqlite3.Database, s: Statements): Gr
 
   return {
     append: appendMessage,
-    drained: () =>
-      queue.length === 0 ? Promise.resolve() : new Promise<void>((r) => setImmediate(r)),
+    async drained() {
+      while (queue.length > 0 || unsynced > 0 || sync.syncing)
+        await new Promise<void>((r) => setImmediate(r));
+    },
   };
 }
