@@ -2,10 +2,8 @@
  * Group commit for the SQLite store: sends that arrive in the same event-loop
  * turn share one transaction (one WAL commit), each inside its own savepoint
  * so that a failing send rolls back alone; every send is answered only after
- * the commit is durable (`WalSync`: the WAL synced off the event loop; the
- * next group commits once that sync is done). Agents registered by committed
- * sends are remembered, so later sends skip their inserts (agents are never
- * deleted).
+ * the commit. Agents registered by committed sends are remembered, so later
+ * sends skip their inserts (agents are never deleted).
  *
  * @module
  */
@@ -15,7 +13,6 @@ import type { AppendMessageInput, AppendMessageResult } from "./mailbox-store.js
 import { appendInTransaction } from "./sqlite-append.js";
 import { convertSqliteError } from "./sqlite-errors.js";
 import type { Statements } from "./sqlite-statements.js";
-import type { WalSync } from "./sqlite-wal-sync.js";
 
 /** Appends through group commit. */
 export interface GroupCommit {
@@ -25,12 +22,8 @@ export interface GroupCommit {
   drained(): Promise<void>;
 }
 
-/** Creates the group commit of one connection; `sync` makes each commit durable. */
-export function createGroupCommit(
-  db: BetterSqlite3.Database,
-  s: Statements,
-  sync: WalSync,
-): GroupCommit {
+/** Creates the group commit of one connection. */
+export function createGroupCommit(db: BetterSqlite3.Database, s: Statements): GroupCommit {
   const knownAgents = new Set<string>();
   const single = db.transaction((input: AppendMessageInput, registered: string[]) =>
     appendInTransaction(s, input, knownAgents, registered),
@@ -53,13 +46,7 @@ export function createGroupCommit(
     }),
   );
   let queue: Queued[] = [];
-  let unsynced = 0;
-  const flush = (): void => {
-    // Nothing runs while the previous commit syncs; its wait gathers the next batch.
-    if (sync.syncing) {
-      void sync.idle().then(flush);
-      return;
-    }
+  const flush = () => {
     const batch = queue;
     queue = [];
     let results: ReturnType<typeof group>;
@@ -71,21 +58,11 @@ export function createGroupCommit(
       return;
     }
     for (const a of registered) knownAgents.add(a);
-    unsynced++;
-    sync.committed().then(
-      () => {
-        unsynced--;
-        batch.forEach((q, i) => {
-          const r = results[i]!;
-          if (r.ok) q.resolve(r.value);
-          else q.reject(convertSqliteError(r.error));
-        });
-      },
-      (error: unknown) => {
-        unsynced--;
-        for (const q of batch) q.reject(error);
-      },
-    );
+    batch.forEach((q, i) => {
+      const r = results[i]!;
+      if (r.ok) q.resolve(r.value);
+      else q.reject(convertSqliteError(r.error));
+    });
   };
   const appendMessage = (input: AppendMessageInput) =>
     new Promise<AppendMessageResult>((resolve, reject) => {
@@ -96,9 +73,7 @@ export function createGroupCommit(
 
   return {
     append: appendMessage,
-    async drained() {
-      while (queue.length > 0 || unsynced > 0 || sync.syncing)
-        await new Promise<void>((r) => setImmediate(r));
-    },
+    drained: () =>
+      queue.length === 0 ? Promise.resolve() : new Promise<void>((r) => setImmediate(r)),
   };
 }

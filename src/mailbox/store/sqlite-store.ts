@@ -4,11 +4,9 @@
  * created.
  *
  * Durability: WAL journal, committed before `appendMessage` resolves. With
- * `synchronous: "full"` (the default) every write is on disk before it
- * resolves: it survives a killed process, a power cut and a kernel crash;
- * group commit (below) makes that one sync per batch of concurrent sends, not
- * per send, and the sync runs off the event loop with nothing else reading or
- * writing meanwhile (`sqlite-wal-sync.ts`). With
+ * `synchronous: "full"` (the default) every commit is fsynced: it survives a
+ * killed process, a power cut and a kernel crash; group commit (below) makes
+ * that one fsync per batch of concurrent sends, not per send. With
  * `synchronous: "normal"` the commit is written to the WAL file but not
  * fsynced: it still survives the process being killed (SIGKILL included: the
  * bytes are in the operating system's cache, which the next open reads), not a
@@ -47,7 +45,6 @@ import {
   toStoredMessage,
   toThreadRecord,
 } from "./sqlite-statements.js";
-import { inlineWalSync, openWalSync, type WalSync } from "./sqlite-wal-sync.js";
 
 /** Options of the SQLite mailbox store. */
 export interface SqliteMailboxStoreOptions {
@@ -113,33 +110,24 @@ export async function createSqliteMailboxStore(
     db.close();
     throw convertSqliteError(error);
   }
-  // FULL: each write is synced before it resolves, off the event loop (see sqlite-wal-sync.ts).
-  let sync = inlineWalSync();
-  const walSync = opts.synchronous === "full" && !db.memory ? openWalSync(opts.path) : undefined;
-  if (walSync !== undefined) {
-    db.pragma("synchronous = NORMAL");
-    sync = walSync;
-  }
-  return sqliteStore(db, prepareStatements(db), opts.messageCacheEntries, sync);
+  return sqliteStore(db, prepareStatements(db), opts.messageCacheEntries);
 }
 
 function sqliteStore(
   db: BetterSqlite3.Database,
   s: Statements,
   messageCacheEntries: number,
-  sync: WalSync,
 ): MailboxStore {
-  /** Runs `fn` as one transaction (immediate for writes, durable when it resolves) and converts what it throws. */
-  const tx = <T>(write: boolean, fn: () => T): Promise<T> =>
-    sync
-      .run(write, () => {
-        const t = db.transaction(fn);
-        return write ? t.immediate() : t.deferred();
-      })
-      .catch((error: unknown) => {
-        throw convertSqliteError(error);
-      });
-  const groupCommit = createGroupCommit(db, s, sync);
+  /** Runs `fn` as one transaction (immediate for writes) and converts what it throws. */
+  const tx = <T>(write: boolean, fn: () => T): Promise<T> => {
+    try {
+      const t = db.transaction(fn);
+      return Promise.resolve(write ? t.immediate() : t.deferred());
+    } catch (error) {
+      return Promise.reject(convertSqliteError(error));
+    }
+  };
+  const groupCommit = createGroupCommit(db, s);
   const appendMessage = groupCommit.append;
 
   // Messages never change: parsed ones are kept (the oldest dropped first) so
@@ -266,7 +254,6 @@ function sqliteStore(
       tx(false, () => (s.tokenAgent.get(tokenHash) as { agent_id: string } | undefined)?.agent_id),
     health: async () => {
       try {
-        await sync.idle();
         db.prepare("SELECT 1").get();
         return { ok: true };
       } catch (error) {
@@ -275,8 +262,6 @@ function sqliteStore(
     },
     close: async () => {
       await groupCommit.drained();
-      await sync.idle();
-      sync.close();
       if (db.open) db.close();
     },
   };
