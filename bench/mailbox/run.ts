@@ -11,7 +11,7 @@
  * `--no-build` (dist/ is fresh already), `--render FILE` (the tables of a
  * saved `--json` run), `--agentwire-root DIR` (serve from another built
  * checkout, e.g. an older commit), `--http-only` (no typed client, Watch or
- * SSE). Progress goes to stderr.
+ * SSE), `--help`. Progress goes to stderr.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -325,6 +325,21 @@ function render(file: string): number {
   return 0;
 }
 
+const USAGE = `usage: npm run bench:mailbox -- [options]
+  --quick              small sizes, 2 rounds (a smoke)
+  --agentwire-only     no reference server (nothing to install)
+  --no-build           dist/ is fresh already (skip npm run build)
+  --only a,b           scenarios: ${mailboxScenarios.map((s) => s.name).join(", ")}, send_typed
+  --rounds N           rounds per scenario (default 3, 2 with --quick)
+  --json               one JSON object on stdout
+  --render FILE        the tables of a saved --json run
+  --profile DIR        --cpu-prof of every server, in DIR/IMPL/
+  --postgres           + agentwire on PostgreSQL (a throwaway cluster)
+  --agentwire-root DIR serve agentwire from another built checkout
+  --http-only          no typed client, Watch or SSE
+  --help               this text
+The first run without --agentwire-only installs the reference into bench/mailbox/reference (minutes).`;
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -339,9 +354,14 @@ async function main(): Promise<number> {
       render: { type: "string" },
       "agentwire-root": { type: "string" },
       "http-only": { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
     },
   });
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (values.render !== undefined) return render(values.render);
   const sizes = { ...(values.quick ? quickSizes : fullSizes) };
   if (values.rounds !== undefined) sizes.rounds = Math.max(1, Number(values.rounds));

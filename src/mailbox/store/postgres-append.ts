@@ -19,7 +19,6 @@
  */
 import { randomUUID } from "node:crypto";
 import { notFound } from "../core/mailbox-errors.js";
-import type { MailRole } from "../core/mailbox-types.js";
 import type {
   AppendMessageInput,
   AppendMessageResult,
@@ -31,9 +30,9 @@ import {
   messageColumns,
   type PgMessageRow,
   type Queryable,
-  roleRank,
   toStoredMessage,
 } from "./postgres-rows.js";
+import { memberRoles, participantsAfter, roleRank, sortedUnion } from "./send-bookkeeping.js";
 
 /** The largest NOTIFY payload PostgreSQL takes is 8000 bytes; chunks stay well below. */
 const maxNotifyBytes = 7000;
@@ -127,12 +126,6 @@ async function latestOf(
   };
 }
 
-function sortedUnion(base: readonly string[], more: Iterable<string>): string[] {
-  const set = new Set(base);
-  for (const a of more) set.add(a);
-  return [...set].sort();
-}
-
 /** Runs the whole send transaction, BEGIN and COMMIT included, on a client of its own (the caller rolls back on failure). */
 export async function appendInPgTransaction(
   q: SendSession,
@@ -158,16 +151,13 @@ export async function appendInPgTransaction(
   const { to, cc, bcc } = composed;
   const n = row.message_count + 1;
 
-  const roles = new Map<string, MailRole>([[input.from, "to"]]);
-  const raise = (a: string, r: MailRole) => {
-    const had = roles.get(a);
-    if (had === undefined || roleRank[r] > roleRank[had]) roles.set(a, r);
-  };
-  for (const a of to) raise(a, "to");
-  for (const a of cc) raise(a, "cc");
-  for (const a of bcc) raise(a, "bcc");
+  const roles = memberRoles(input.from, to, cc, bcc);
   const memberIds = [...roles.keys()];
-  const visible = sortedUnion(row.participants, [input.from, ...to, ...cc]);
+  const after = participantsAfter(
+    { participants: row.participants, silent: row.silent },
+    { from: input.from, to, cc, bcc },
+  );
+  const visible = after.visible;
   const recipients = composed.deliveredTo.map((d) => d.agentId);
 
   const args = {
@@ -183,7 +173,7 @@ export async function appendInPgTransaction(
     snapshot: composed.snapshotJson,
     ts: input.timestamp,
     participants: visible,
-    silent: sortedUnion(row.silent, bcc),
+    silent: after.silent,
     currentKey: JSON.stringify(visible),
     agents: sortedUnion([], [input.from, ...to, ...cc, ...bcc]),
     members: memberIds,

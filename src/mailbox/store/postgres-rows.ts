@@ -9,8 +9,9 @@
  * @module
  */
 import type Pg from "pg";
-import type { JsonObject, JsonValue, MailRole } from "../core/mailbox-types.js";
+import type { JsonObject, JsonValue } from "../core/mailbox-types.js";
 import type { MemberRecord, StoredMessage, ThreadRecord } from "./mailbox-store.js";
+import { roleOfRank } from "./send-bookkeeping.js";
 
 /** Anything that runs a query: the pool or a client inside a transaction. */
 export type Queryable = Pick<Pg.ClientBase, "query">;
@@ -50,10 +51,6 @@ interface PgMemberRow {
   joined_at: bigint;
   visible_joined_at: bigint | null;
 }
-
-/** Role ranks as stored: the highest role is the largest number (as in the SQLite schema). */
-export const roleRank: Record<MailRole, number> = { to: 3, cc: 2, bcc: 1 };
-const rankRole: Record<number, MailRole> = { 3: "to", 2: "cc", 1: "bcc" };
 
 /** The columns of a message, in table order. */
 export const messageColumns =
@@ -107,7 +104,7 @@ export async function toThreadRecords(q: Queryable, rows: PgThreadRow[]): Promis
     if (list.length === 0) byThread.set(m.thread_id, list);
     list.push({
       agentId: m.agent_id,
-      role: rankRole[m.role] ?? "bcc",
+      role: roleOfRank(m.role),
       joinedAt: Number(m.joined_at),
       visibleJoinedAt: m.visible_joined_at === null ? undefined : Number(m.visible_joined_at),
       bccBy: bccBy.get(`${m.thread_id}\u0000${m.agent_id}`) ?? [],

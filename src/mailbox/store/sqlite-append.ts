@@ -7,16 +7,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { notFound } from "../core/mailbox-errors.js";
-import type { MailRole } from "../core/mailbox-types.js";
 import type {
   AppendMessageInput,
   AppendMessageResult,
   ResolvedThread,
   StoredMessage,
 } from "./mailbox-store.js";
+import { memberRoles, participantsAfter, roleRank } from "./send-bookkeeping.js";
 import {
   type MessageRow,
-  roleRank,
   type Statements,
   type ThreadRow,
   toStoredMessage,
@@ -40,13 +39,6 @@ function resolveThread(
   const id = randomUUID();
   s.insertThread.run(id, key, key, input.timestamp, input.timestamp);
   return { row: s.threadById.get(id) as ThreadRow, created: true };
-}
-
-/** Sorted union of a sorted list and more names. */
-function sortedUnion(base: readonly string[], more: Iterable<string>): string[] {
-  const set = new Set(base);
-  for (const a of more) set.add(a);
-  return [...set].sort();
 }
 
 /**
@@ -103,26 +95,12 @@ export function appendInTransaction(
     composed.snapshotJson,
     ts,
   ).lastInsertRowid;
-  const visible = sortedUnion(participants, [input.from, ...to, ...cc]);
-  s.updateThread.run(
-    JSON.stringify(visible),
-    JSON.stringify(sortedUnion(silent, bcc)),
-    JSON.stringify(visible),
-    ts,
-    n,
-    threadId,
-  );
+  const after = participantsAfter({ participants, silent }, { from: input.from, to, cc, bcc });
+  const visible = JSON.stringify(after.visible);
+  s.updateThread.run(visible, JSON.stringify(after.silent), visible, ts, n, threadId);
 
   // One membership upsert per agent, with its highest role in this message.
-  const roles = new Map<string, MailRole>([[input.from, "to"]]);
-  const raise = (a: string, r: MailRole) => {
-    const had = roles.get(a);
-    if (had === undefined || roleRank[r] > roleRank[had]) roles.set(a, r);
-  };
-  for (const a of to) raise(a, "to");
-  for (const a of cc) raise(a, "cc");
-  for (const a of bcc) raise(a, "bcc");
-  for (const [a, r] of roles)
+  for (const [a, r] of memberRoles(input.from, to, cc, bcc))
     s.upsertMember.run(a, threadId, roleRank[r], ts, r === "bcc" ? null : ts);
   for (const a of bcc) if (a !== input.from) s.insertBcc.run(threadId, a, input.from);
 

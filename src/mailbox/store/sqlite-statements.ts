@@ -5,8 +5,9 @@
  * @module
  */
 import type BetterSqlite3 from "better-sqlite3";
-import type { JsonObject, JsonValue, MailRole } from "../core/mailbox-types.js";
+import type { JsonObject, JsonValue } from "../core/mailbox-types.js";
 import type { MemberRecord, StoredMessage, ThreadRecord } from "./mailbox-store.js";
+import { roleOfRank } from "./send-bookkeeping.js";
 
 /** A row of `mailbox_messages`. */
 export interface MessageRow {
@@ -44,10 +45,6 @@ interface MemberRow {
   joined_at: number;
   visible_joined_at: number | null;
 }
-
-/** Role ranks as stored: the highest role is the largest number. */
-export const roleRank: Record<MailRole, number> = { to: 3, cc: 2, bcc: 1 };
-const rankRole: Record<number, MailRole> = { 3: "to", 2: "cc", 1: "bcc" };
 
 const messageColumns =
   "rid, thread_id, n, id, from_agent, to_json, cc_json, bcc_json, reply_to, payload, snapshot, timestamp";
@@ -154,7 +151,7 @@ export function toThreadRecord(s: Statements, row: ThreadRow): ThreadRecord {
   }
   const members: MemberRecord[] = (s.members.all(row.id) as MemberRow[]).map((m) => ({
     agentId: m.agent_id,
-    role: rankRole[m.role] ?? "bcc",
+    role: roleOfRank(m.role),
     joinedAt: m.joined_at,
     visibleJoinedAt: m.visible_joined_at ?? undefined,
     bccBy: bccBy.get(m.agent_id) ?? [],

@@ -75,6 +75,29 @@ describe("durability settings", () => {
     }
   });
 
+  it("full: sends and reads issued at once all settle, close waits for the sync in flight, every answered send is in the file", async () => {
+    const path = join(dir, "full.db");
+    const core = createMailboxCore({
+      store: await createSqliteMailboxStore({ path, synchronous: "full" }),
+    });
+    const sends = Array.from({ length: 300 }, (_, i) =>
+      core.send({ from: `s${i % 7}@t`, to: ["r@t"], payload: { i } }),
+    );
+    const reads = Array.from({ length: 30 }, () => core.unread("r@t", { limit: 1000 }));
+    await sends[0];
+    // Closed while later group commits still sync: it waits for them.
+    await core.close();
+    const settled = await Promise.allSettled([...sends, ...reads]);
+    const answered = settled.slice(0, 300).filter((r) => r.status === "fulfilled").length;
+    for (const r of settled)
+      if (r.status === "rejected")
+        expect((r.reason as { reason?: string }).reason).toBe("unavailable");
+    expect(answered).toBeGreaterThan(0);
+    const again = createMailboxCore({ store: await createSqliteMailboxStore({ path }) });
+    expect(await again.unread("r@t", { limit: 1000 })).toHaveLength(answered);
+    await again.close();
+  });
+
   it("a send answered before SIGKILL of the process is there after reopening the file", async () => {
     const path = join(dir, "killed.db");
     const child = spawn(
