@@ -3,9 +3,10 @@ import { mkdirSync } from "node:fs";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { type Message, RenderableAction, StatusUpdate_Status } from "agentwire/schema";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deferred } from "../helpers/step.js";
+import { launchChromium } from "./support/chromium.js";
 import { type Harness, startHarness } from "./support/harness.js";
 import { delta, START } from "./support/payloads.js";
 import { connectRawAgent, type RawAgent } from "./support/raw-agent.js";
@@ -20,11 +21,7 @@ const pageErrors: Error[] = [];
 
 beforeAll(async () => {
   mkdirSync("test-results", { recursive: true });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

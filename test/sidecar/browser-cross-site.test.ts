@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./support/chromium.js";
 import { type Harness, startHarness } from "./support/harness.js";
 import type { RawAgent } from "./support/raw-agent.js";
 
@@ -66,11 +67,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => hostile.listen(0, "127.0.0.1", resolve));
   hostileUrl = `http://127.0.0.1:${(hostile.address() as AddressInfo).port}/`;
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

@@ -1,8 +1,9 @@
 import { mkdirSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEchoAgent } from "../../examples/echo-agent.js";
 import { until } from "../helpers/step.js";
+import { launchChromium } from "./support/chromium.js";
 import { type Harness, startHarness } from "./support/harness.js";
 
 // The chat page in Debian's Chromium with the real example agent: what a
@@ -24,18 +25,7 @@ beforeAll(async () => {
   h = await startHarness();
   agent = startEchoAgent({ address: new URL(h.sidecar.grpcUrl).host });
   await agent.ready;
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      // A fake microphone, allowed without a prompt, for the voice test.
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-    ],
-  });
+  browser = await launchChromium({ fakeMicrophone: true });
 }, 60_000);
 
 afterEach(() => {

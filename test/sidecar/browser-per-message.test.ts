@@ -1,8 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEchoAgent } from "../../examples/echo-agent.js";
+import { launchChromium } from "./support/chromium.js";
 import { type Harness, startHarness } from "./support/harness.js";
 
 // A web client as the upstream playground is written, in Chromium: for each
@@ -81,11 +82,7 @@ beforeAll(async () => {
   agent = startEchoAgent({ address: new URL(h.sidecar.grpcUrl).host });
   await agent.ready;
   await h.sidecar.whenAgentConnected();
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {

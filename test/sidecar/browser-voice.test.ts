@@ -1,5 +1,6 @@
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./support/chromium.js";
 import { type Harness, startHarness } from "./support/harness.js";
 
 // The chat page's voice message in Chromium with a fake microphone, against
@@ -12,17 +13,7 @@ const pageErrors: Error[] = [];
 
 beforeAll(async () => {
   h = await startHarness();
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--use-fake-ui-for-media-stream",
-      "--use-fake-device-for-media-stream",
-    ],
-  });
+  browser = await launchChromium({ fakeMicrophone: true });
 }, 60_000);
 
 afterEach(() => {

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "./support/chromium.js";
 import { type DemoAgent, startDemoAgent } from "./support/demo-agent.js";
 import { type Harness, startHarness } from "./support/harness.js";
 
@@ -14,11 +15,7 @@ beforeAll(async () => {
   h = await startHarness();
   agent = startDemoAgent(h.sidecar.grpcUrl);
   await h.sidecar.whenAgentConnected();
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1180, height: 760 } });
   page.on("console", (m) => console.log("page:", m.text()));
   page.on("pageerror", (e) => pageErrors.push(e));
