@@ -117,7 +117,7 @@ export async function pythonCheck({ consumerDir, workDir, step }) {
           turn.responseIds,
         );
         expect(
-          turn.events.some((e) => e.event === "status" && e.data.status === "thinking"),
+          turn.events.some((e) => e.event === "status" && e.data.status === "THINKING"),
           "no THINKING status before the reply",
           turn.events,
         );

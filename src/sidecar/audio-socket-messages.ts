@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { RawData } from "ws";
 import { AudioFormatError, audioStreamConfig } from "./audio-ingest.js";
 
 /** Why the sidecar ended a live-audio socket (the `code` of its `error` message). */
@@ -50,7 +49,7 @@ export type AudioSocketReply =
   | { readonly type: "error"; readonly code: AudioSocketErrorCode; readonly message: string };
 
 /** The bytes of a received message, whatever form ws delivered them in. */
-export function bytesOf(data: RawData): Buffer {
+export function bytesOf(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.isBuffer(data) ? data : Buffer.from(data);
 }
