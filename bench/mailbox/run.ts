@@ -220,21 +220,21 @@ function summarise(name: string, run: MailboxRun): ScenarioReport {
   return report;
 }
 
+/** The figures of one send round: the HTTP ones, or their typed-client twins (`typedSendsPerSec`, ...). */
+const SEND_FIGURES = ["sendsPerSec", "p50Ms", "p99Ms", "failed", "serverCpuMsPerSend"] as const;
+
+function sendRounds(rounds: Figures[] | undefined, typed: boolean): Figures[] | undefined {
+  const key = (k: string) => (typed ? `typed${k[0]?.toUpperCase()}${k.slice(1)}` : k);
+  return rounds?.map((r) => Object.fromEntries(SEND_FIGURES.map((k) => [k, r[key(k)] as number])));
+}
+
 /** send_typed is measured in send_throughput's rounds: agentwire's typed figures against the reference's HTTP ones. */
 function typedView(run: MailboxRun): MailboxRun {
-  const typed = (rounds: Figures[] | undefined) =>
-    rounds?.map((r) => ({
-      sendsPerSec: r.typedSendsPerSec as number,
-      p50Ms: r.typedP50Ms as number,
-      p99Ms: r.typedP99Ms as number,
-      failed: r.typedFailed as number,
-      serverCpuMsPerSend: r.typedServerCpuMsPerSend as number,
-    }));
   const rounds: MailboxRun["rounds"] = {};
   if (run.rounds.reference !== undefined) rounds.reference = run.rounds.reference;
-  if (run.rounds.agentwire !== undefined) rounds.agentwire = typed(run.rounds.agentwire);
+  if (run.rounds.agentwire !== undefined) rounds.agentwire = sendRounds(run.rounds.agentwire, true);
   if (run.rounds["agentwire-pg"] !== undefined)
-    rounds["agentwire-pg"] = typed(run.rounds["agentwire-pg"]);
+    rounds["agentwire-pg"] = sendRounds(run.rounds["agentwire-pg"], true);
   return {
     what: `the same sends through agentwire's typed client (createMailbox().send), against the reference's HTTP figures`,
     rounds,
@@ -243,17 +243,9 @@ function typedView(run: MailboxRun): MailboxRun {
 }
 
 function withoutTyped(run: MailboxRun): MailboxRun {
-  const strip = (rounds: Figures[] | undefined) =>
-    rounds?.map((r) => ({
-      sendsPerSec: r.sendsPerSec as number,
-      p50Ms: r.p50Ms as number,
-      p99Ms: r.p99Ms as number,
-      failed: r.failed as number,
-      serverCpuMsPerSend: r.serverCpuMsPerSend as number,
-    }));
   const rounds: MailboxRun["rounds"] = {};
   for (const [impl, list] of Object.entries(run.rounds))
-    rounds[impl as ServerImpl] = strip(list) as Figures[];
+    rounds[impl as ServerImpl] = sendRounds(list, false) as Figures[];
   return { ...run, rounds };
 }
 

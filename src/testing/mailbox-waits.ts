@@ -71,9 +71,9 @@ function boundedWait<T>(
 }
 
 /**
- * Reads the agent's deliveries from the core after a cursor, on start and on
- * every wake-up the core gives (the same reading the server's push does), until
- * one matches, the bound passes, or the wait is aborted.
+ * Follows the agent's deliveries after a cursor with the core's own watch (the
+ * reading the server's push does) until one matches, the bound passes, or the
+ * wait is aborted.
  */
 export function waitForDelivery(
   core: MailboxCore,
@@ -85,46 +85,32 @@ export function waitForDelivery(
     (match.from === undefined || d.message.from === match.from) &&
     (match.threadId === undefined || d.message.threadId === match.threadId) &&
     (match.where === undefined || match.where(d.message));
-  let cursor = match.after ?? 0n;
   let seen = 0;
   const detail = () => `; ${seen} other delivery(ies) to ${agentId} seen`;
   return boundedWait<TestDelivery>(spec, detail, (wait) => {
-    let reading = false;
-    let again = false;
-    const read = async () => {
-      if (reading) {
-        again = true;
-        return;
-      }
-      reading = true;
+    const stop = new AbortController();
+    void (async () => {
       try {
-        do {
-          again = false;
-          for (;;) {
-            const page = await core.deliveries(agentId, cursor, 500);
-            for (const d of page) {
-              cursor = d.seq;
-              seen++;
-              if (accepts(d)) {
-                return wait.resolve({
-                  seq: d.seq,
-                  threadId: d.message.threadId,
-                  message: d.message,
-                });
-              }
-            }
-            if (page.length < 500 || wait.done) break;
+        // Loaded here, not at `import "agentwire/testing"`: the core comes with createTestMailbox.
+        const { watchDeliveries } = await import("../mailbox/core/watch.js");
+        const events = watchDeliveries(core, agentId, {
+          afterSeq: match.after ?? 0n,
+          signal: stop.signal,
+          batchSize: 500,
+        });
+        for await (const event of events) {
+          if (event.kind !== "delivery") continue;
+          const d = event.delivery;
+          if (accepts(d)) {
+            return wait.resolve({ seq: d.seq, threadId: d.message.threadId, message: d.message });
           }
-        } while (again && !wait.done);
+          seen++;
+        }
       } catch (e) {
         wait.fail(e);
-      } finally {
-        reading = false;
       }
-    };
-    const unsubscribe = core.subscribe(agentId, () => void read());
-    void read();
-    return unsubscribe;
+    })();
+    return () => stop.abort();
   });
 }
 
