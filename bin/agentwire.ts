@@ -5,10 +5,9 @@
  * echo agent in the same process. `agentwire mailbox` starts the mailbox
  * server (AgentMailbox HTTP routes, SSE and the typed MailboxService).
  */
-import { startEchoAgent } from "../examples/echo-agent.js";
+// Each command loads only its own code: the mailbox server does not carry the
+// sidecar, its chat page and the echo agent in memory, nor they the mailbox.
 import { AgentwireError } from "../src/client/errors.js";
-import { main as mailboxMain } from "../src/mailbox/server/cli.js";
-import { main } from "../src/sidecar/cli.js";
 
 const usage = `usage: agentwire dev [--grpc-port N] [--web-port N] [--host H --allow-remote] [--no-agent]
        agentwire mailbox [--port 3000] [--host 127.0.0.1] [--db FILE|:memory:] [--auth open|tokens] [--admin-key-file F]
@@ -21,6 +20,10 @@ commands:
 
 const [command, ...rest] = process.argv.slice(2);
 if (command === "dev") {
+  const [{ main }, { startEchoAgent }] = await Promise.all([
+    import("../src/sidecar/cli.js"),
+    import("../examples/echo-agent.js"),
+  ]);
   process.exitCode = await main(rest, {
     startAgent: ({ grpcAddress, signal }) => startEchoAgent({ address: grpcAddress, signal }),
   });
@@ -34,7 +37,8 @@ if (command === "dev") {
   });
   process.exitCode = loaded === undefined ? 1 : await loaded.main(rest.slice(1));
 } else if (command === "mailbox") {
-  process.exitCode = await mailboxMain(rest);
+  const { main } = await import("../src/mailbox/server/cli.js");
+  process.exitCode = await main(rest);
 } else if (
   command === undefined ||
   command === "--help" ||
