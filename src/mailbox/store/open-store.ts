@@ -8,13 +8,14 @@
 import { invalidArgument } from "../core/mailbox-errors.js";
 import type { MailboxStore } from "./mailbox-store.js";
 import { isPostgresUrl, type PostgresMailboxStoreOptions } from "./postgres-options.js";
+import type { SqliteMailboxStoreOptions } from "./sqlite-store.js";
 
 /** Backend options `openMailboxStore` passes through (the location comes from `db`). */
 export interface OpenMailboxStoreOptions {
   /** Options of the PostgreSQL store, used when `db` is a PostgreSQL URL. */
   postgres?: Omit<PostgresMailboxStoreOptions, "url">;
   /** Options of the SQLite store, used otherwise. */
-  sqlite?: { synchronous?: "normal" | "full"; busyTimeoutMs?: number };
+  sqlite?: Omit<SqliteMailboxStoreOptions, "path">;
 }
 
 /** Opens (creating and migrating as needed) the store `db` names: a PostgreSQL URL, a SQLite file or `:memory:`. */

@@ -165,6 +165,10 @@ describe("options", () => {
         "busyTimeoutMs: must be a non-negative integer, got -1",
       ],
       [
+        () => resolveSqliteMailboxStoreOptions({ path: ":memory:", pageCacheKiB: 16 }),
+        "pageCacheKiB: must be an integer of at least 64, got 16",
+      ],
+      [
         () => resolveMailboxCoreOptions({ store: {} as never }),
         "store: a MailboxStore is required",
       ],
@@ -175,6 +179,7 @@ describe("options", () => {
       synchronous: "full",
       busyTimeoutMs: 5000,
       messageCacheEntries: 10_000,
+      pageCacheKiB: 2048,
     });
   });
 
