@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import type { ConnectRouter, HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { MailboxService } from "../../../gen/agentwire/mailbox/v1/service_pb.js";
 import {
   protoContext,
@@ -46,10 +46,26 @@ async function actor(
   return parts.auth.actAs(caller, name, field);
 }
 
+/**
+ * Handler options of the push stream: its frames go uncompressed. They are a
+ * few KiB each and latency-bound; a gzip per frame costs both sides CPU and a
+ * thread-pool round trip each way. Unary answers keep Connect's default
+ * (compressed from 1 KiB when the client accepts it).
+ */
+const PUSH_OPTIONS = { compressMinBytes: Number.MAX_SAFE_INTEGER };
+
 /** Registers the typed service on a Connect router. */
 export function registerMailboxService(router: ConnectRouter, parts: MailboxServerParts): void {
+  const impl = mailboxServiceImpl(parts);
+  const { watch, ...unary } = MailboxService.method;
+  for (const method of Object.values(unary))
+    router.rpc(method, impl[method.localName as keyof typeof unary] as never);
+  router.rpc(watch, impl.watch, PUSH_OPTIONS);
+}
+
+function mailboxServiceImpl(parts: MailboxServerParts): ServiceImpl<typeof MailboxService> {
   const { core } = parts;
-  router.service(MailboxService, {
+  return {
     async register(req, ctx) {
       const caller = await callerOf(parts, ctx);
       const answer = await registerAgent(parts, caller, req.agentId, "agent_id");
@@ -144,5 +160,5 @@ export function registerMailboxService(router: ConnectRouter, parts: MailboxServ
         release();
       }
     },
-  });
+  };
 }
