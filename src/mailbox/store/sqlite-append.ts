@@ -41,16 +41,25 @@ function resolveThread(
   return { row: s.threadById.get(id) as ThreadRow, created: true };
 }
 
+/** What one send wrote, for the caller to remember once its transaction committed. */
+export interface AppendWrites {
+  /** Agents registered by the send. */
+  readonly agents: string[];
+  /** The message row as stored. */
+  row?: MessageRow;
+}
+
 /**
  * Runs the body of the send transaction (the caller wraps it in a transaction).
  * `knownAgents` holds ids already registered (agents are never deleted), to skip
- * their inserts; ids are added only once the caller's transaction committed.
+ * their inserts; `writes` collects what the send wrote, which the caller may
+ * remember only once its transaction committed.
  */
 export function appendInTransaction(
   s: Statements,
   input: AppendMessageInput,
   knownAgents: ReadonlySet<string>,
-  registered: string[],
+  writes: AppendWrites,
 ): AppendMessageResult {
   const { row, created } = resolveThread(s, input);
   const threadId = row.id;
@@ -78,23 +87,41 @@ export function appendInTransaction(
   for (const a of [input.from, ...to, ...cc, ...bcc]) {
     if (knownAgents.has(a)) continue;
     s.insertAgent.run(a, ts);
-    registered.push(a);
+    writes.agents.push(a);
   }
 
   const n = row.message_count + 1;
-  const rid = s.insertMessage.run(
-    threadId,
+  const stored: MessageRow = {
+    rid: 0,
+    thread_id: threadId,
     n,
-    input.messageId,
-    input.from,
-    JSON.stringify(to),
-    cc.length > 0 ? JSON.stringify(cc) : null,
-    bcc.length > 0 ? JSON.stringify(bcc) : null,
-    input.replyTo ?? null,
-    input.payloadJson,
-    composed.snapshotJson,
-    ts,
-  ).lastInsertRowid;
+    id: input.messageId,
+    from_agent: input.from,
+    to_json: JSON.stringify(to),
+    cc_json: cc.length > 0 ? JSON.stringify(cc) : null,
+    bcc_json: bcc.length > 0 ? JSON.stringify(bcc) : null,
+    reply_to: input.replyTo ?? null,
+    payload: input.payloadJson,
+    snapshot: composed.snapshotJson,
+    timestamp: ts,
+  };
+  stored.rid = Number(
+    s.insertMessage.run(
+      stored.thread_id,
+      stored.n,
+      stored.id,
+      stored.from_agent,
+      stored.to_json,
+      stored.cc_json,
+      stored.bcc_json,
+      stored.reply_to,
+      stored.payload,
+      stored.snapshot,
+      stored.timestamp,
+    ).lastInsertRowid,
+  );
+  writes.row = stored;
+  const rid = stored.rid;
   const after = participantsAfter({ participants, silent }, { from: input.from, to, cc, bcc });
   const visible = JSON.stringify(after.visible);
   s.updateThread.run(visible, JSON.stringify(after.silent), visible, ts, n, threadId);

@@ -3,16 +3,17 @@
  * turn share one transaction (one WAL commit), each inside its own savepoint
  * so that a failing send rolls back alone; every send is answered only after
  * the commit. Agents registered by committed sends are remembered, so later
- * sends skip their inserts (agents are never deleted).
+ * sends skip their inserts (agents are never deleted), and the committed rows
+ * go to `onCommitted` (the store keeps them parsed: unread mail is read soon).
  *
  * @module
  */
 import type BetterSqlite3 from "better-sqlite3";
 import { unavailable } from "../core/mailbox-errors.js";
 import type { AppendMessageInput, AppendMessageResult } from "./mailbox-store.js";
-import { appendInTransaction } from "./sqlite-append.js";
+import { type AppendWrites, appendInTransaction } from "./sqlite-append.js";
 import { convertSqliteError } from "./sqlite-errors.js";
-import type { Statements } from "./sqlite-statements.js";
+import type { MessageRow, Statements } from "./sqlite-statements.js";
 
 /** Appends through group commit. */
 export interface GroupCommit {
@@ -22,42 +23,49 @@ export interface GroupCommit {
   drained(): Promise<void>;
 }
 
-/** Creates the group commit of one connection. */
-export function createGroupCommit(db: BetterSqlite3.Database, s: Statements): GroupCommit {
+/** Creates the group commit of one connection; `onCommitted` gets the message rows of each commit. */
+export function createGroupCommit(
+  db: BetterSqlite3.Database,
+  s: Statements,
+  onCommitted: (rows: MessageRow[]) => void,
+): GroupCommit {
   const knownAgents = new Set<string>();
-  const single = db.transaction((input: AppendMessageInput, registered: string[]) =>
-    appendInTransaction(s, input, knownAgents, registered),
+  const single = db.transaction((input: AppendMessageInput, writes: AppendWrites) =>
+    appendInTransaction(s, input, knownAgents, writes),
   );
   type Queued = {
     input: AppendMessageInput;
     resolve: (r: AppendMessageResult) => void;
     reject: (e: unknown) => void;
   };
-  const group = db.transaction((batch: Queued[], registered: string[]) =>
-    batch.map((q) => {
-      const mine: string[] = [];
-      try {
-        const value = single(q.input, mine);
-        registered.push(...mine);
-        return { ok: true as const, value };
-      } catch (error) {
-        return { ok: false as const, error };
-      }
-    }),
+  const group = db.transaction(
+    (batch: Queued[], committed: AppendWrites & { rows: MessageRow[] }) =>
+      batch.map((q) => {
+        const mine: AppendWrites = { agents: [] };
+        try {
+          const value = single(q.input, mine);
+          committed.agents.push(...mine.agents);
+          if (mine.row !== undefined) committed.rows.push(mine.row);
+          return { ok: true as const, value };
+        } catch (error) {
+          return { ok: false as const, error };
+        }
+      }),
   );
   let queue: Queued[] = [];
   const flush = () => {
     const batch = queue;
     queue = [];
     let results: ReturnType<typeof group>;
-    const registered: string[] = [];
+    const committed = { agents: [] as string[], rows: [] as MessageRow[] };
     try {
-      results = group.immediate(batch, registered);
+      results = group.immediate(batch, committed);
     } catch (error) {
       for (const q of batch) q.reject(convertSqliteError(error));
       return;
     }
-    for (const a of registered) knownAgents.add(a);
+    for (const a of committed.agents) knownAgents.add(a);
+    onCommitted(committed.rows);
     batch.forEach((q, i) => {
       const r = results[i]!;
       if (r.ok) q.resolve(r.value);

@@ -97,8 +97,10 @@ const sqlText = {
   messagesFrom: `SELECT ${messageColumns} FROM mailbox_messages WHERE thread_id = ? AND n > ? ORDER BY n`,
   messagesRange: `SELECT ${messageColumns} FROM mailbox_messages WHERE thread_id = ? AND n >= ? AND n <= ?
        ORDER BY n`,
-  olderNewestFirst: `SELECT ${messageColumns} FROM mailbox_messages WHERE thread_id = ? AND n <= ?
-       ORDER BY n DESC LIMIT ?`,
+  // Row ids only: the store keeps parsed messages by row id, so most contexts read no message text.
+  ridsFrom: "SELECT rid FROM mailbox_messages WHERE thread_id = ? AND n > ? ORDER BY n",
+  olderRidsNewestFirst:
+    "SELECT rid FROM mailbox_messages WHERE thread_id = ? AND n <= ? ORDER BY n DESC LIMIT ?",
   messageAt: `SELECT ${messageColumns} FROM mailbox_messages WHERE thread_id = ? AND n = ?`,
   summary: "SELECT covers_count, summary FROM mailbox_summaries WHERE thread_id = ?",
   saveSummary: `INSERT INTO mailbox_summaries (thread_id, covers_count, summary) VALUES (?, ?, ?)

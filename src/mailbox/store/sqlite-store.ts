@@ -124,6 +124,8 @@ export async function createSqliteMailboxStore(
   return sqliteStore(db, prepareStatements(db), opts.messageCacheEntries);
 }
 
+type RidRow = { rid: number };
+
 function sqliteStore(
   db: BetterSqlite3.Database,
   s: Statements,
@@ -138,11 +140,9 @@ function sqliteStore(
       return Promise.reject(convertSqliteError(error));
     }
   };
-  const groupCommit = createGroupCommit(db, s);
-  const appendMessage = groupCommit.append;
-
   // Messages never change: parsed ones are kept (the oldest dropped first) so
   // that unread and Watch read only (seq, rowid) pairs for what was seen before.
+  // Committed sends are kept at once: unread mail is read soon.
   const messages = new Map<number, StoredMessage>();
   const parsed = (row: MessageRow): StoredMessage => {
     let m = messages.get(row.rid);
@@ -154,6 +154,11 @@ function sqliteStore(
     }
     return m;
   };
+  const groupCommit = createGroupCommit(db, s, (rows) => {
+    if (messageCacheEntries > 0) for (const row of rows) parsed(row);
+  });
+  const appendMessage = groupCommit.append;
+
   const byRid = (rid: number): StoredMessage =>
     messages.get(rid) ?? parsed(s.messageByRid.get(rid) as MessageRow);
   const deliveryRows = (rows: { seq: number; rid: number }[]): DeliveryRecord[] =>
@@ -218,10 +223,12 @@ function sqliteStore(
           const firstRecent = Math.max(0, thread.messageCount - recent);
           out.set(id, {
             thread,
-            recent: (s.messagesFrom.all(id, firstRecent) as MessageRow[]).map(parsed),
+            recent: (s.ridsFrom.all(id, firstRecent) as RidRow[]).map((r) => byRid(r.rid)),
             olderNewestFirst:
               firstRecent > 0 && olderLimit > 0
-                ? (s.olderNewestFirst.all(id, firstRecent, olderLimit) as MessageRow[]).map(parsed)
+                ? (s.olderRidsNewestFirst.all(id, firstRecent, olderLimit) as RidRow[]).map((r) =>
+                    byRid(r.rid),
+                  )
                 : [],
             summary: savedSummary(id),
           });

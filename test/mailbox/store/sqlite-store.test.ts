@@ -133,6 +133,45 @@ describe("durability settings", () => {
   });
 });
 
+describe("parsed messages", () => {
+  it("a committed send is kept as the file has it; a failed send in the same commit leaves nothing", async () => {
+    const path = join(dir, "cache.db");
+    const store = await createSqliteMailboxStore({ path });
+    const core = createMailboxCore({ store });
+    const first = await core.send({ from: "a", to: "b", payload: "first" });
+    // One event-loop turn: one group commit, the middle send failing in its own savepoint.
+    const [ok, failed, last] = await Promise.allSettled([
+      core.send({
+        from: "a",
+        to: ["b"],
+        cc: ["c"],
+        bcc: ["d"],
+        replyTo: first.messageId,
+        payload: { nested: [1, { x: null }], text: "ü" },
+        contextSnapshot: { step: 2 },
+      }),
+      core.send({ from: "a", to: "b", threadId: "no-such-thread", payload: "lost" }),
+      core.send({ from: "a", to: "b", payload: "last" }),
+    ]);
+    expect([ok.status, failed.status, last.status]).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const hot = await store.deliveriesAfter("b", 0n, 100);
+    const hotContexts = await store.threadContexts([hot[0]!.message.threadId], 10, 10);
+    await store.close();
+    const reopened = await createSqliteMailboxStore({ path });
+    const cold = await reopened.deliveriesAfter("b", 0n, 100);
+    expect(hot.map((d) => d.message.payload)).toEqual([
+      "first",
+      { nested: [1, { x: null }], text: "ü" },
+      "last",
+    ]);
+    expect(hot).toStrictEqual(cold);
+    expect(hotContexts).toStrictEqual(
+      await reopened.threadContexts([hot[0]!.message.threadId], 10, 10),
+    );
+    await reopened.close();
+  });
+});
+
 describe("tokens", () => {
   it("stores only the sha256 of a token", async () => {
     const path = join(dir, "tokens.db");
