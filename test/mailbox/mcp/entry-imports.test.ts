@@ -44,10 +44,15 @@ describe("the MCP SDK is loaded only by agentwire mailbox mcp and agentwire/mail
     expect(sdk(urls)).toEqual([]);
   });
 
-  it("the agentwire command (as for agentwire dev) resolves no module of the SDK", () => {
-    const urls = resolvedBy(dir, "bin", ["bin/agentwire.ts", "--help"]);
-    expect(urls.some((u) => u.includes("/src/sidecar/cli.ts"))).toBe(true);
-    expect(sdk(urls)).toEqual([]);
+  it("agentwire dev and agentwire mailbox resolve no module of the SDK, nor each other's code", () => {
+    const dev = resolvedBy(dir, "dev", ["bin/agentwire.ts", "dev", "--help"]);
+    expect(dev.some((u) => u.includes("/src/sidecar/cli.ts"))).toBe(true);
+    expect(dev.some((u) => u.includes("/src/mailbox/"))).toBe(false);
+    expect(sdk(dev)).toEqual([]);
+    const mailbox = resolvedBy(dir, "mailbox", ["bin/agentwire.ts", "mailbox", "--help"]);
+    expect(mailbox.some((u) => u.includes("/src/mailbox/server/cli.ts"))).toBe(true);
+    expect(mailbox.some((u) => u.includes("/src/sidecar/"))).toBe(false);
+    expect(sdk(mailbox)).toEqual([]);
   });
 
   it("agentwire/mailbox-mcp does load it (the check above can fail)", () => {
