@@ -1,6 +1,7 @@
 import { create, isMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { AgentwireError, assertArgument } from "../client/errors.js";
+import { isRetryable } from "../client/retry.js";
 import type { ErrorFrameInit } from "../oneof/frames.js";
 import {
   ErrorResponse_ErrorCode,
@@ -89,12 +90,16 @@ export function toPrompts(
   );
 }
 
+/** The codes after which an agent failure is reported retryable to the sidecar. */
+const frameRetryableCodes = [Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted];
+
 /**
  * Describes a failure as the fields of an ErrorResponse: explicit options
  * win; otherwise an AgentwireError or ConnectError maps by its gRPC code
- * (InvalidArgument → INVALID_REQUEST, ResourceExhausted → RATE_LIMIT,
- * retryable for Unavailable, DeadlineExceeded and ResourceExhausted), and
- * anything else is AGENT_ERROR with the error's message.
+ * (InvalidArgument → INVALID_REQUEST, ResourceExhausted → RATE_LIMIT), is
+ * retryable when `isRetryable` says so for Unavailable, DeadlineExceeded and
+ * ResourceExhausted (so agentwire's own refusals, such as a frame too large,
+ * are not), and anything else is AGENT_ERROR with the error's message.
  */
 export function toErrorFrame(error: unknown, options: FailOptions = {}): ErrorFrameInit {
   let code = ErrorResponse_ErrorCode.AGENT_ERROR;
@@ -104,9 +109,7 @@ export function toErrorFrame(error: unknown, options: FailOptions = {}): ErrorFr
     message = error.rawMessage;
     if (error.code === Code.InvalidArgument) code = ErrorResponse_ErrorCode.INVALID_REQUEST;
     if (error.code === Code.ResourceExhausted) code = ErrorResponse_ErrorCode.RATE_LIMIT;
-    retryable = [Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted].includes(
-      error.code,
-    );
+    retryable = isRetryable(error, { retryableCodes: frameRetryableCodes, callerAborted: false });
   } else if (error instanceof Error) {
     message = error.message;
   } else {

@@ -1,4 +1,5 @@
 import { getEventListeners } from "node:events";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { AgentwireError, serve, type Turn } from "agentwire";
 import { ErrorResponse_ErrorCode } from "agentwire/schema";
 import { expect, describe as group, it } from "vitest";
@@ -201,6 +202,33 @@ group("a failed turn", () => {
     expect(frame.payload.case === "error" && frame.payload.value.code).toBe(
       ErrorResponse_ErrorCode.INVALID_REQUEST,
     );
+  });
+
+  it("reports an upstream ResourceExhausted as retryable, agentwire's own too_large refusal not", async () => {
+    const failures = [
+      new ConnectError("the model is busy", Code.ResourceExhausted),
+      new AgentwireError("too_large", "the reply is over the frame limit", Code.ResourceExhausted),
+    ];
+    t.served = serve(
+      t.rig.agent.session,
+      {
+        async message() {
+          throw failures.shift();
+        },
+      },
+      { onError: () => {} },
+    );
+    const seen: Array<[string, boolean]> = [];
+    for (const id of ["c1", "c2"]) {
+      sendMessage(t.rig.stream, id, "hi");
+      const frame = await nextReply(t.rig.stream);
+      if (frame.payload.case === "error")
+        seen.push([describe(frame), frame.payload.value.retryable]);
+    }
+    expect(seen).toEqual([
+      ["ERROR:RATE_LIMIT", true],
+      ["ERROR:RATE_LIMIT", false],
+    ]);
   });
 });
 
