@@ -126,6 +126,9 @@ export async function createSqliteMailboxStore(
 
 type RidRow = { rid: number };
 
+/** A message row as stored, not yet parsed. */
+const isRow = (m: StoredMessage | MessageRow): m is MessageRow => "thread_id" in m;
+
 function sqliteStore(
   db: BetterSqlite3.Database,
   s: Statements,
@@ -140,27 +143,33 @@ function sqliteStore(
       return Promise.reject(convertSqliteError(error));
     }
   };
-  // Messages never change: parsed ones are kept (the oldest dropped first) so
-  // that unread and Watch read only (seq, rowid) pairs for what was seen before.
-  // Committed sends are kept at once: unread mail is read soon.
-  const messages = new Map<number, StoredMessage>();
+  // Messages never change: they are kept by row id (the oldest dropped first)
+  // so that unread and Watch read only (seq, rowid) pairs for what was seen
+  // before. A committed send is kept at once as the row it wrote (unread mail
+  // is read soon) and parsed when first read.
+  const messages = new Map<number, StoredMessage | MessageRow>();
+  const keep = (rid: number, m: StoredMessage | MessageRow) => {
+    messages.set(rid, m);
+    if (messages.size > messageCacheEntries)
+      messages.delete(messages.keys().next().value as number);
+  };
   const parsed = (row: MessageRow): StoredMessage => {
-    let m = messages.get(row.rid);
-    if (m === undefined) {
-      m = toStoredMessage(row);
-      messages.set(row.rid, m);
-      if (messages.size > messageCacheEntries)
-        messages.delete(messages.keys().next().value as number);
-    }
+    const kept = messages.get(row.rid);
+    if (kept !== undefined && !isRow(kept)) return kept;
+    const m = toStoredMessage(row);
+    keep(row.rid, m);
     return m;
   };
   const groupCommit = createGroupCommit(db, s, (rows) => {
-    if (messageCacheEntries > 0) for (const row of rows) parsed(row);
+    if (messageCacheEntries > 0) for (const row of rows) keep(row.rid, row);
   });
   const appendMessage = groupCommit.append;
 
-  const byRid = (rid: number): StoredMessage =>
-    messages.get(rid) ?? parsed(s.messageByRid.get(rid) as MessageRow);
+  const byRid = (rid: number): StoredMessage => {
+    const kept = messages.get(rid);
+    if (kept !== undefined && !isRow(kept)) return kept;
+    return parsed(kept ?? (s.messageByRid.get(rid) as MessageRow));
+  };
   const deliveryRows = (rows: { seq: number; rid: number }[]): DeliveryRecord[] =>
     rows.map((r) => ({ seq: BigInt(r.seq), message: byRid(r.rid) }));
   const threadRecord = (threadId: string): ThreadRecord | undefined => {
