@@ -22,8 +22,8 @@ commands:
 /**
  * The mailbox server's process keeps V8's young generation at its initial
  * size (no semi-space growth): its garbage is per request and short-lived.
- * Measured with `npm run bench:mailbox`: RSS after 100k messages 102 → 82 MiB,
- * listing and push faster, sends unchanged. A semi-space flag of the user's
+ * Measured with `npm run bench:mailbox`: RSS after 100k messages 102 → 80 MiB,
+ * with sends no slower. A semi-space flag of the user's
  * own (on node's command line or in NODE_OPTIONS) wins. Only here, in the
  * process the command owns: the library never changes V8's flags.
  */
