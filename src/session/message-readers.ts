@@ -17,12 +17,12 @@ import {
   userTags,
 } from "./decoder-tags.js";
 import {
-  expectEnd,
   giveUp,
   more,
   readInt32,
   readInt64,
-  readLength,
+  readNested,
+  readNestedOnce,
   readString,
   readStringMapEntry,
   readTag,
@@ -43,48 +43,24 @@ export function readMessage(end: number): Message {
       case messageTags.id:
         id = readString(end);
         break;
-      case messageTags.timestamp: {
-        if (timestamp !== undefined) {
-          giveUp();
-          break;
-        }
-        const stop = readLength(end);
-        timestamp = readTimestamp(stop);
-        expectEnd(stop);
+      case messageTags.timestamp:
+        timestamp = readNestedOnce(end, timestamp, readTimestamp);
         break;
-      }
       case messageTags.platform:
         platform = readString(end);
         break;
-      case messageTags.platformContext: {
-        if (platformContext !== undefined) {
-          giveUp();
-          break;
-        }
-        const stop = readLength(end);
-        platformContext = readPlatformContext(stop);
-        expectEnd(stop);
+      case messageTags.platformContext:
+        platformContext = readNestedOnce(end, platformContext, readPlatformContext);
         break;
-      }
-      case messageTags.user: {
-        if (user !== undefined) {
-          giveUp();
-          break;
-        }
-        const stop = readLength(end);
-        user = readUser(stop);
-        expectEnd(stop);
+      case messageTags.user:
+        user = readNestedOnce(end, user, readUser);
         break;
-      }
       case messageTags.content:
         content = readString(end);
         break;
-      case messageTags.attachments: {
-        const stop = readLength(end);
-        attachments.push(readAttachment(stop));
-        expectEnd(stop);
+      case messageTags.attachments:
+        attachments.push(readNested(end, readAttachment));
         break;
-      }
       case messageTags.conversationId:
         conversationId = readString(end);
         break;

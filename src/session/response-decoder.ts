@@ -29,11 +29,12 @@ import {
 import { readMessage } from "./message-readers.js";
 import {
   bad,
-  expectEnd,
   finishReading,
   giveUp,
   more,
   readLength,
+  readNested,
+  readNestedOnce,
   readString,
   readTag,
   startReading,
@@ -83,22 +84,13 @@ export function decodeAgentResponseFast(bytes: Uint8Array): AgentResponse | unde
           giveUp();
           break;
         }
-        const stop = readLength(end);
         payloadCase = "incomingMessage";
-        payloadValue = readMessage(stop);
-        expectEnd(stop);
+        payloadValue = readNested(end, readMessage);
         break;
       }
-      case frameTags.traceContext: {
-        if (traceContext !== undefined) {
-          giveUp();
-          break;
-        }
-        const stop = readLength(end);
-        traceContext = readTraceContext(stop);
-        expectEnd(stop);
+      case frameTags.traceContext:
+        traceContext = readNestedOnce(end, traceContext, readTraceContext);
         break;
-      }
       default: {
         const member = (tag & 7) === 2 ? payloadMembers[tag >>> 3] : undefined;
         if (member === undefined || payloadCase !== undefined) {

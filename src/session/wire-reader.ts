@@ -61,6 +61,28 @@ export function expectEnd(stop: number): void {
   if (pos !== stop) pos = bad;
 }
 
+/** Reads a nested message field with `read`, which must end exactly at the field's length. */
+export function readNested<T>(end: number, read: (stop: number) => T): T {
+  const stop = readLength(end);
+  const value = read(stop);
+  expectEnd(stop);
+  return value;
+}
+
+/**
+ * Reads a singular nested message field, giving up (and keeping `previous`)
+ * when the field occurred already.
+ */
+export function readNestedOnce<T>(
+  end: number,
+  previous: T | undefined,
+  read: (stop: number) => T,
+): T | undefined {
+  if (previous === undefined) return readNested(end, read);
+  giveUp();
+  return previous;
+}
+
 /** The bytes up to `stop` (a length-delimited field's contents), skipped over. */
 export function takeBytes(stop: number): Uint8Array {
   const bytes = buf.subarray(pos, stop);

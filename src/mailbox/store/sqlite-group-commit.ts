@@ -39,7 +39,7 @@ export function createGroupCommit(
     reject: (e: unknown) => void;
   };
   const group = db.transaction(
-    (batch: Queued[], committed: AppendWrites & { rows: MessageRow[] }) =>
+    (batch: Queued[], committed: { agents: string[]; rows: MessageRow[] }) =>
       batch.map((q) => {
         const mine: AppendWrites = { agents: [] };
         try {
