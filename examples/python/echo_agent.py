@@ -47,9 +47,20 @@ SYSTEM_PROMPT = "Echoes every message, from Python; `count N` counts to N."
 Chunk = response_pb2.ContentChunk
 
 
+_log_lock = threading.Lock()
+
+
 def log(event: str, **fields: object) -> None:
-    """One JSON line per event, flushed at once so a reader sees it live."""
-    print(json.dumps({"event": event, **fields}), flush=True)
+    """One JSON line per event, flushed at once so a reader sees it live.
+
+    Turns log from their own threads: each line is written whole under a lock
+    (print() writes the text and the newline separately, so two threads could
+    interleave them).
+    """
+    line = json.dumps({"event": event, **fields}) + "\n"
+    with _log_lock:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 class Agent:
