@@ -1,4 +1,5 @@
 import { Agent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import type { Interceptor, Transport } from "@connectrpc/connect";
 import {
   createConnectTransport,
@@ -6,6 +7,7 @@ import {
   Http2SessionManager,
 } from "@connectrpc/connect-node";
 import type { ResolvedMailboxOptions } from "./mailbox-options.js";
+import { createUnaryCaller } from "./unary-transport.js";
 
 /** The connections of one mailbox client and the Connect transport over them. */
 export interface MailboxConnection {
@@ -17,8 +19,10 @@ export interface MailboxConnection {
 
 /**
  * Opens (lazily) the client's connections: the Connect protocol over
- * HTTP/1.1 with keep-alive by default, or gRPC over one HTTP/2 connection
- * (h2c for `http://`). A token travels as `Authorization: Bearer TOKEN`.
+ * HTTP/1.1 with keep-alive by default (unary calls through the lean
+ * `createUnaryCaller`, `Watch` through Connect's transport, one agent for
+ * both), or gRPC over one HTTP/2 connection (h2c for `http://`). A token
+ * travels as `Authorization: Bearer TOKEN`.
  */
 export function createMailboxConnection(
   options: Pick<
@@ -59,8 +63,11 @@ export function createMailboxConnection(
   // request that picks it up at that moment fails with EPIPE or ECONNRESET.
   // With one, idle sockets close first (at the hint minus 1 s if lower).
   // Active sockets are not affected: the agent only destroys free ones.
-  const agent = new Agent({ keepAlive: true, timeout: options.socketIdleTimeoutMs });
-  const transport = createConnectTransport({
+  const agentOptions = { keepAlive: true, timeout: options.socketIdleTimeoutMs };
+  const agent = options.baseUrl.startsWith("https:")
+    ? new HttpsAgent(agentOptions)
+    : new Agent(agentOptions);
+  const streams = createConnectTransport({
     baseUrl: options.baseUrl,
     httpVersion: "1.1",
     nodeOptions: { agent },
@@ -68,6 +75,13 @@ export function createMailboxConnection(
     interceptors,
     ...limits,
   });
+  const unary = createUnaryCaller({
+    baseUrl: options.baseUrl,
+    agent,
+    readMaxBytes: options.readMaxBytes,
+    ...(token !== undefined && { header: { authorization: `Bearer ${token}` } }),
+  });
+  const transport: Transport = { unary, stream: streams.stream };
   return { transport, close: () => agent.destroy() };
 }
 

@@ -34,6 +34,7 @@ const allowed = new Set([
   "@connectrpc/connect",
   "@connectrpc/connect-node",
   "node:http",
+  "node:https",
 ]);
 
 describe("what the mailbox client loads", () => {
