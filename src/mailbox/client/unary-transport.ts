@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Agent, IncomingMessage } from "node:http";
+import type { Agent } from "node:http";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import {
@@ -31,6 +31,7 @@ import {
   validateResponseWithCompression,
 } from "@connectrpc/connect/protocol-connect";
 import { compressionGzip } from "@connectrpc/connect-node";
+import { headersFromRaw } from "../../internal/raw-headers.js";
 
 /** Options of {@link createUnaryCaller}. */
 export interface UnaryCallerOptions {
@@ -76,13 +77,6 @@ function transportError(e: unknown): ConnectError {
   );
   if (ce !== e) ce.cause = e;
   return ce;
-}
-
-function headersOf(res: IncomingMessage): Headers {
-  const h = new Headers();
-  const raw = res.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) h.append(raw[i] as string, raw[i + 1] as string);
-  return h;
 }
 
 /** Creates the unary call of the Connect protocol over `options.agent`. */
@@ -146,7 +140,7 @@ export function createUnaryCaller(options: UnaryCallerOptions): UnaryCaller {
         let status: ReturnType<typeof validateResponseWithCompression>;
         let split: [Headers, Headers];
         try {
-          const all = headersOf(res);
+          const all = headersFromRaw(res.rawHeaders);
           status = validateResponseWithCompression(
             "unary",
             accepted,

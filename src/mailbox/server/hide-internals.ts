@@ -8,7 +8,8 @@
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 
-function hidden(error: unknown, log: (error: unknown) => void): unknown {
+/** The error a caller may see: a ConnectError as it is, anything else logged and replaced by INTERNAL "internal error". */
+export function hiddenError(error: unknown, log: (error: unknown) => void): ConnectError {
   if (error instanceof ConnectError) return error;
   log(error);
   return new ConnectError("internal error", Code.Internal);
@@ -18,7 +19,7 @@ async function* guarded<T>(messages: AsyncIterable<T>, log: (error: unknown) => 
   try {
     yield* messages;
   } catch (error) {
-    throw hidden(error, log);
+    throw hiddenError(error, log);
   }
 }
 
@@ -30,7 +31,7 @@ export function hideInternals(log: (error: unknown) => void): Interceptor {
       if (!res.stream) return res;
       return { ...res, message: guarded(res.message, log) };
     } catch (error) {
-      throw hidden(error, log);
+      throw hiddenError(error, log);
     }
   };
 }

@@ -26,7 +26,8 @@ import {
   resolveMailboxServerOptions,
 } from "./server-options.js";
 import { createStreamLimiter } from "./stream-limiter.js";
-import { registerMailboxService } from "./typed-service.js";
+import { mailboxServiceImpl, registerMailboxService } from "./typed-service.js";
+import { createUnaryFastPath } from "./unary-fast-path.js";
 
 /** Where a listening mailbox server is reachable. */
 export interface MailboxServerAddress {
@@ -79,10 +80,15 @@ export async function createMailboxServer(
     streams: createStreamLimiter(opts.maxConcurrentStreams, opts.maxWatchersPerAgent),
     shutdown: shutdown.signal,
   };
-  const routes = (router: ConnectRouter) => registerMailboxService(router, parts);
-  const routerOptions: ConnectRouterOptions = {
-    interceptors: [hideInternals(unexpectedLogger(opts.onLog))],
-  };
+  const impl = mailboxServiceImpl(parts);
+  const routes = (router: ConnectRouter) => registerMailboxService(router, impl);
+  const log = unexpectedLogger(opts.onLog);
+  const routerOptions: ConnectRouterOptions = { interceptors: [hideInternals(log)] };
+  const fastPath = createUnaryFastPath(impl, {
+    readMaxBytes: opts.maxBodyBytes,
+    shutdownSignal: shutdown.signal,
+    log,
+  });
   const handler = connectNodeAdapter({
     ...routerOptions,
     routes,
@@ -90,7 +96,10 @@ export async function createMailboxServer(
     readMaxBytes: opts.maxBodyBytes,
     shutdownSignal: shutdown.signal,
   });
-  const guarded = withBrowserGuards(handler, opts.auth === "open");
+  const served: typeof handler = (req, res) => {
+    if (!fastPath(req, res)) handler(req, res);
+  };
+  const guarded = withBrowserGuards(served, opts.auth === "open");
   const listener = createOnePortServer(guarded, {
     firstBytesTimeoutMs: opts.firstBytesTimeoutMs,
     keepAliveTimeoutMs: opts.keepAliveTimeoutMs,

@@ -55,15 +55,18 @@ async function actor(
 const PUSH_OPTIONS = { compressMinBytes: Number.MAX_SAFE_INTEGER };
 
 /** Registers the typed service on a Connect router. */
-export function registerMailboxService(router: ConnectRouter, parts: MailboxServerParts): void {
-  const impl = mailboxServiceImpl(parts);
+export function registerMailboxService(
+  router: ConnectRouter,
+  impl: ServiceImpl<typeof MailboxService>,
+): void {
   const { watch, ...unary } = MailboxService.method;
   for (const method of Object.values(unary))
     router.rpc(method, impl[method.localName as keyof typeof unary] as never);
   router.rpc(watch, impl.watch, PUSH_OPTIONS);
 }
 
-function mailboxServiceImpl(parts: MailboxServerParts): ServiceImpl<typeof MailboxService> {
+/** The typed service's method implementations over the server's parts. */
+export function mailboxServiceImpl(parts: MailboxServerParts): ServiceImpl<typeof MailboxService> {
   const { core } = parts;
   return {
     async register(req, ctx) {
