@@ -74,14 +74,17 @@ export function createUnaryFastPath(
     const timeout = parseTimeout((h["connect-timeout-ms"] as string | undefined) ?? null, 2 ** 31);
     if (timeout.error !== undefined) return false;
     const gzip = /\bgzip\b/i.test(h["accept-encoding"] ?? "");
-    void serve(
+    serve(
       req as IncomingMessage,
       res as ServerResponse,
       entry,
       timeout.timeoutMs,
       gzip,
       options,
-    );
+    ).catch(() => {
+      // serve answers every error itself; this is for a socket that broke while it did.
+      (res as ServerResponse).destroy();
+    });
     return true;
   };
 }
