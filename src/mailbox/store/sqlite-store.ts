@@ -153,23 +153,26 @@ function sqliteStore(
     if (messages.size > messageCacheEntries)
       messages.delete(messages.keys().next().value as number);
   };
-  const parsed = (row: MessageRow): StoredMessage => {
-    const kept = messages.get(row.rid);
-    if (kept !== undefined && !isRow(kept)) return kept;
-    const m = toStoredMessage(row);
-    keep(row.rid, m);
-    return m;
-  };
   const groupCommit = createGroupCommit(db, s, (rows) => {
     if (messageCacheEntries > 0) for (const row of rows) keep(row.rid, row);
   });
   const appendMessage = groupCommit.append;
 
-  const byRid = (rid: number): StoredMessage => {
+  const keptParsed = (rid: number): StoredMessage | undefined => {
     const kept = messages.get(rid);
-    if (kept !== undefined && !isRow(kept)) return kept;
-    return parsed(kept ?? (s.messageByRid.get(rid) as MessageRow));
+    return kept === undefined || isRow(kept) ? undefined : kept;
   };
+  const parse = (row: MessageRow): StoredMessage => {
+    const m = toStoredMessage(row);
+    keep(row.rid, m);
+    return m;
+  };
+  /** The parsed message of a row read from the file. */
+  const parsed = (row: MessageRow): StoredMessage => keptParsed(row.rid) ?? parse(row);
+  /** The parsed message of a row id: kept, parsed from the kept row, or read and parsed. */
+  const byRid = (rid: number): StoredMessage =>
+    keptParsed(rid) ??
+    parse((messages.get(rid) as MessageRow | undefined) ?? (s.messageByRid.get(rid) as MessageRow));
   const deliveryRows = (rows: { seq: number; rid: number }[]): DeliveryRecord[] =>
     rows.map((r) => ({ seq: BigInt(r.seq), message: byRid(r.rid) }));
   const threadRecord = (threadId: string): ThreadRecord | undefined => {
