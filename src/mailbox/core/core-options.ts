@@ -57,6 +57,12 @@ export interface MailboxCoreOptions {
   structuredSummaryThreshold?: number;
   /** How many built contexts are kept across answers (0: none); 1000 by default. */
   contextCacheEntries?: number;
+  /**
+   * How many delivery frames of unread answers are kept across calls, reused
+   * while the store's version of the reader's unread mail is unchanged (0:
+   * none); 20000 by default.
+   */
+  unreadCacheFrames?: number;
 }
 
 /** The options with every default filled in. */
@@ -95,5 +101,6 @@ export function resolveMailboxCoreOptions(options: MailboxCoreOptions): Resolved
       1000,
       0,
     ),
+    unreadCacheFrames: positiveInteger("unreadCacheFrames", options.unreadCacheFrames, 20_000, 0),
   };
 }

@@ -15,10 +15,17 @@ import {
   resolveMailboxCoreOptions,
 } from "./core-options.js";
 import { invalidArgument, notFound, unavailable } from "./mailbox-errors.js";
-import type { MailboxCore, MailContext, ReplyAllInput, SendInput } from "./mailbox-types.js";
+import type {
+  DeliveryFrame,
+  MailboxCore,
+  MailContext,
+  ReplyAllInput,
+  SendInput,
+} from "./mailbox-types.js";
 import { createSending } from "./sending.js";
 import type { StructuredSummaryDeps } from "./summary.js";
 import { hashToken, maxTokenLength, newToken } from "./tokens.js";
+import { createUnreadCache } from "./unread-cache.js";
 import {
   checkAgentId,
   checkId,
@@ -46,6 +53,7 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
     provisional: new WeakSet(),
   };
   const cache = createContextCache(opts.contextCacheEntries);
+  const unreadCache = createUnreadCache(opts.unreadCacheFrames);
   const hub = createWakeHub();
   const stopFeed = store.onDeliveries?.((ids) => hub.notify(ids));
   const sending = createSending(store, opts, (ids) => hub.notify(ids));
@@ -68,14 +76,18 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
     return p;
   };
 
-  /** The contexts of threads the reader has deliveries in: cached ones, then the rest in one store call. */
+  /**
+   * The contexts of threads the reader has deliveries in: cached ones, then the
+   * rest in one store call; `final` is false when one holds a provisional
+   * summary (a summariser failed), which a later answer must try again.
+   */
   const contexts = async (
     threadIds: string[],
     reader: string,
     recent: number,
     signal: AbortSignal | undefined,
-  ): Promise<Map<string, MailContext>> => {
-    const out = new Map<string, MailContext>();
+  ): Promise<Map<string, MailContext> & { final?: false }> => {
+    const out: Map<string, MailContext> & { final?: false } = new Map();
     const counts = await store.messageCounts(threadIds);
     const missing: string[] = [];
     for (const id of threadIds) {
@@ -91,6 +103,7 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
       const s = ctx.threadSummaryStructured;
       if (s === undefined || !summaryDeps.provisional.has(s))
         cache.set(id, records.get(id)!.thread.messageCount, recent, reader, ctx);
+      else out.final = false;
     }
     return out;
   };
@@ -114,16 +127,28 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
           const after =
             options.afterSeq === undefined ? 0n : checkSeq("afterSeq", options.afterSeq);
           const limit = options.limit === undefined ? 0 : Math.max(0, Math.trunc(options.limit));
+          const recent = clampRecent(options.recent);
+          // Asked before the deliveries, so a kept answer is never older than its version.
+          const key = `${reader}\u0000${after}\u0000${limit}\u0000${recent}`;
+          const version = await store.unreadVersion(reader);
+          const kept = unreadCache.get(key, version);
+          if (kept !== undefined) return [...kept];
           const rows = await store.unreadDeliveries(reader, after, limit);
-          if (rows.length === 0) return [];
           const ids = [...new Set(rows.map((r) => r.message.threadId))];
-          const ctx = await contexts(ids, reader, clampRecent(options.recent), options.signal);
-          return rows.map((r) => ({
-            seq: r.seq,
-            message: messageView(r.message, reader),
-            // Every thread of a delivery exists (threads are never deleted).
-            context: ctx.get(r.message.threadId)!,
-          }));
+          const ctx =
+            ids.length === 0 ? new Map() : await contexts(ids, reader, recent, options.signal);
+          // Frames are shared by later answers while nothing changed: read-only.
+          const frames = rows.map(
+            (r): DeliveryFrame =>
+              Object.freeze({
+                seq: r.seq,
+                message: messageView(r.message, reader),
+                // Every thread of a delivery exists (threads are never deleted).
+                context: ctx.get(r.message.threadId)!,
+              }),
+          );
+          if (!("final" in ctx)) unreadCache.set(key, version, frames);
+          return [...frames];
         },
         options.signal,
       ),

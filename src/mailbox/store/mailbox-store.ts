@@ -212,6 +212,12 @@ export interface MailboxStore {
   markRead(agentId: string, threadId: string, upToSeq?: bigint): Promise<bigint>;
   /** The agent's unread deliveries after `afterSeq`, in sequence order, at most `limit` (0: all). */
   unreadDeliveries(agentId: string, afterSeq: bigint, limit: number): Promise<DeliveryRecord[]>;
+  /**
+   * A value that changes whenever the agent's unread deliveries change, or the
+   * message count of a thread holding one: equal values mean the same unread
+   * answer, so it may be reused (compared as a whole, never parsed).
+   */
+  unreadVersion(agentId: string): Promise<string>;
   /** The agent's deliveries after `afterSeq` whatever their read state, in sequence order, at most `limit`. */
   deliveriesAfter(agentId: string, afterSeq: bigint, limit: number): Promise<DeliveryRecord[]>;
   /** The agent's newest delivery sequence (0n when none). */

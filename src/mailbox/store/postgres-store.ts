@@ -211,6 +211,17 @@ function postgresStore(
           "mailbox_unread",
         ),
       ),
+    unreadVersion: async (agentId) =>
+      (
+        await query<{ v: string }>(
+          `SELECT coalesce(json_agg(json_build_array(p.thread_id, p.read_seq, p.last_seq, t.message_count)
+             ORDER BY p.thread_id), '[]')::text AS v
+           FROM mailbox_members p JOIN mailbox_threads t ON t.id = p.thread_id
+           WHERE p.agent_id = $1 AND p.unread > 0`,
+          [agentId],
+          "mailbox_unread_version",
+        )
+      )[0]?.v ?? "[]",
     deliveriesAfter: async (agentId, afterSeq, limit) =>
       deliveryRows(
         await query(

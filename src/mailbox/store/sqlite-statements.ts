@@ -89,6 +89,10 @@ const sqlText = {
          ON d.agent_id = p.agent_id AND d.thread_id = p.thread_id AND d.seq > p.read_seq
        WHERE p.agent_id = ? AND p.unread > 0 AND d.seq > ?
        ORDER BY d.seq LIMIT ?`,
+  unreadVersion: `SELECT json_group_array(json_array(p.thread_id, p.read_seq, p.last_seq, t.message_count)) AS v
+       FROM mailbox_members p INDEXED BY mailbox_members_unread
+       JOIN mailbox_threads t ON t.id = p.thread_id
+       WHERE p.agent_id = ? AND p.unread > 0`,
   unreadCount:
     "SELECT coalesce(sum(unread), 0) AS c FROM mailbox_members WHERE agent_id = ? AND unread > 0",
   deliveriesAfter:

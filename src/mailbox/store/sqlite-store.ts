@@ -210,6 +210,7 @@ function sqliteStore(
       tx(false, () =>
         deliveryRows(s.unread.all(agentId, afterSeq, limit > 0 ? limit : -1) as never),
       ),
+    unreadVersion: (agentId) => tx(false, () => (s.unreadVersion.get(agentId) as { v: string }).v),
     deliveriesAfter: (agentId, afterSeq, limit) =>
       tx(false, () =>
         deliveryRows(s.deliveriesAfter.all(agentId, afterSeq, limit > 0 ? limit : -1) as never),

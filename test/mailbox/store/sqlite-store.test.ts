@@ -229,6 +229,7 @@ describe("options", () => {
       ["maxRecipients", 1.5],
       ["summaryTokenBudget", 8],
       ["contextCacheEntries", -1],
+      ["unreadCacheFrames", 0.5],
     ] as const)
       expect(() => resolveMailboxCoreOptions({ store, [key]: value })).toThrow(
         new RegExp(`${key}: must be an integer of at least`),
@@ -238,6 +239,8 @@ describe("options", () => {
       maxAgentIdLength: 256,
       maxRecipients: 100,
       structuredSummaryThreshold: 20,
+      contextCacheEntries: 1000,
+      unreadCacheFrames: 20_000,
     });
     await store.close();
   });

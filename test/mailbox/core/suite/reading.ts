@@ -87,6 +87,81 @@ export function readingSuite(backend: StoreBackend): void {
     });
   });
 
+  describe("unread answers kept across calls", () => {
+    it("are reused while nothing changed, and never once a delivery, a read or a message in their threads changed them", async () => {
+      const { core } = await open();
+      const t1 = await core.send({ from: "a", to: ["me"], payload: 1 });
+      const t2 = await core.send({ from: "b", to: ["me"], payload: 2 });
+      const first = await core.unread("me");
+      const again = await core.unread("me");
+      // The same frames, read-only, in a fresh array each time.
+      expect(again).not.toBe(first);
+      expect(again[0]).toBe(first[0]);
+      expect(Object.isFrozen(again[0])).toBe(true);
+      again.pop();
+      expect((await core.unread("me")).map((f) => f.message.payload)).toEqual([1, 2]);
+      // Other options are other answers.
+      expect((await core.unread("me", { limit: 1 })).map((f) => f.message.payload)).toEqual([1]);
+      expect((await core.unread("me", { afterSeq: 1n })).map((f) => f.seq)).toEqual([2n]);
+      expect((await core.unread("me", { recent: 1 }))[0]!.context.recentMessages).toHaveLength(1);
+
+      // A new delivery.
+      await core.send({ from: "a", to: ["me"], payload: 3 });
+      const afterSend = await core.unread("me");
+      expect(afterSend.map((f) => f.message.payload)).toEqual([1, 2, 3]);
+      expect(afterSend[0]).not.toBe(first[0]);
+
+      // A message by the reader itself: no delivery to it, but its thread's context changed.
+      const mine = await core.send({ from: "me", to: ["a"], payload: "mine" });
+      expect(mine.threadId).toBe(t1.threadId);
+      const afterMine = await core.unread("me");
+      expect(afterMine.map((f) => f.message.payload)).toEqual([1, 2, 3]);
+      expect(afterMine[0]!.context.recentMessages.at(-1)!.id).toBe(mine.messageId);
+
+      // A message in the reader's thread addressed to someone else.
+      const aside = await core.send({
+        from: "b",
+        to: ["c"],
+        threadId: t2.threadId,
+        payload: "aside",
+      });
+      const afterAside = await core.unread("me");
+      expect(afterAside.map((f) => f.message.payload)).toEqual([1, 2, 3]);
+      expect(afterAside[1]!.context.recentMessages.at(-1)!.id).toBe(aside.messageId);
+
+      // Reads, up to a sequence and then all of a thread.
+      await core.markRead("me", t1.threadId, { upToSeq: 1n });
+      expect((await core.unread("me")).map((f) => f.message.payload)).toEqual([2, 3]);
+      await core.markRead("me", t2.threadId);
+      expect((await core.unread("me")).map((f) => f.message.payload)).toEqual([3]);
+      await core.markRead("me", t1.threadId);
+      expect(await core.unread("me")).toEqual([]);
+      await core.send({ from: "b", to: ["me"], payload: 4 });
+      expect((await core.unread("me")).map((f) => f.message.payload)).toEqual([4]);
+    });
+
+    it("hold at most unreadCacheFrames frames, the least recently used going first (0: none)", async () => {
+      const { core } = await open({ unreadCacheFrames: 3 });
+      for (let i = 0; i < 2; i++) await core.send({ from: "a", to: ["r1", "r2"], payload: i });
+      await core.send({ from: "a", to: ["big"], payload: 0 });
+      for (let i = 1; i < 4; i++) await core.send({ from: "b", to: ["big"], payload: i });
+      const kept = async (reader: string) => {
+        const before = await core.unread(reader);
+        return (await core.unread(reader))[0] === before[0];
+      };
+      // Four frames are over the bound: never kept.
+      expect(await kept("big")).toBe(false);
+      expect(await kept("r1")).toBe(true);
+      // r2's two frames push r1's out.
+      const r1 = await core.unread("r1");
+      await core.unread("r2");
+      expect((await core.unread("r1"))[0]).not.toBe(r1[0]);
+      const none = (await open({ unreadCacheFrames: 0 })).core;
+      await none.send({ from: "a", to: ["me"] });
+      expect((await none.unread("me"))[0]).not.toBe((await none.unread("me"))[0]);
+    });
+  });
+
   describe("delivery sequences and wakes", () => {
     it("numbers each recipient's deliveries 1, 2, 3, ... with no gap, under concurrent sends", async () => {
       const { core } = await open();
