@@ -80,21 +80,34 @@ export function legacyContextBytes(c: MailContext): Buffer {
 const open = Buffer.from('{"messages":[');
 const close = Buffer.from("]}");
 const closeBrace = Buffer.from("}");
+const comma = Buffer.from(",");
+
+const frameHeads = new WeakMap<DeliveryFrame, Buffer>();
+
+/** A frame's JSON up to its context (`{"id":…,"payload":…,"context":`), encoded once per frame object. */
+function frameHeadBytes(f: DeliveryFrame): Buffer {
+  let bytes = frameHeads.get(f);
+  if (bytes === undefined) {
+    const out = head(f.message);
+    out.timestamp = f.message.timestamp;
+    out.payload = f.message.payload;
+    bytes = Buffer.from(`${JSON.stringify(out).slice(0, -1)},"context":`);
+    frameHeads.set(f, bytes);
+  }
+  return bytes;
+}
 
 /**
  * The body of `GET /mailbox/:agentId/unread` (`{"messages":[ContextFrame...]}`)
  * as chunks to write in order (e.g. `res.cork()`, a write each, `res.uncork()`):
- * the frames' heads, and each context's cached bytes, never copied.
+ * each frame's head and each context's bytes, encoded once per object (the
+ * core reuses both while nothing changed) and never copied.
  */
 export function legacyUnreadChunks(frames: readonly DeliveryFrame[]): Buffer[] {
   const chunks: Buffer[] = [open];
   frames.forEach((f, i) => {
-    const out = head(f.message);
-    out.timestamp = f.message.timestamp;
-    out.payload = f.message.payload;
-    const json = JSON.stringify(out);
-    chunks.push(Buffer.from(`${i > 0 ? "," : ""}${json.slice(0, -1)},"context":`));
-    chunks.push(legacyContextBytes(f.context), closeBrace);
+    if (i > 0) chunks.push(comma);
+    chunks.push(frameHeadBytes(f), legacyContextBytes(f.context), closeBrace);
   });
   chunks.push(close);
   return chunks;
