@@ -76,10 +76,14 @@ async function withStacks<T>(ctx: MailboxContext, body: (s: Stacks) => Promise<T
         postgresUrl,
         agentwireRoot: ctx.agentwireRoot,
       });
-      const client = new Child(`load-${impl}`, "./mailbox/load-client.ts", [
-        "--impl",
-        impl === "reference" ? "reference" : "agentwire",
-      ]);
+      // --expose-gc: the load client collects its own garbage between timed
+      // listings (see load-client.ts), the same for every stack.
+      const client = new Child(
+        `load-${impl}`,
+        "./mailbox/load-client.ts",
+        ["--impl", impl === "reference" ? "reference" : "agentwire"],
+        ["--expose-gc"],
+      );
       stacks[impl] = { server, client };
       await client.event("ready", 60_000);
     }
@@ -187,7 +191,8 @@ const unreadLarge: MailboxScenario = {
       const shapes = new Map<string, string>();
       const rounds = await alternate(ctx, "unread_large", async (impl, round) => {
         const { server, client } = stacks[impl] as Stacks[string];
-        const n = round < 0 ? 2 : z.listings;
+        // The warm-up lists 5 times: the first listings of a fresh server and client run cold code.
+        const n = round < 0 ? 5 : z.listings;
         const base = { baseUrl: server.baseUrl, reader, n, expect };
         let cpu0 = server.cpuMs();
         const http = await client.call<{
