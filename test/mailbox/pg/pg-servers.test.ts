@@ -201,6 +201,42 @@ describe("two servers on one database", () => {
   }, 60_000);
 });
 
+describe("two servers on one database: unread answers kept by one", () => {
+  it("B's kept unread answer follows sends and reads made through A", async () => {
+    if (!db) throw new Error("PostgreSQL did not start");
+    const url = await db.createDatabase();
+    const a = await serverOn(url);
+    const b = await serverOn(url);
+    const coreA = a.mailbox.server.core;
+    const coreB = b.mailbox.server.core;
+    const payloads = async () => (await coreB.unread("bob")).map((f) => f.message.payload);
+
+    const t = await coreA.send({ from: "alice", to: ["bob"], payload: 1 });
+    const first = await coreB.unread("bob");
+    expect((await coreB.unread("bob"))[0]).toBe(first[0]);
+    // A delivery through A.
+    await coreA.send({ from: "alice", to: ["bob"], payload: 2 });
+    expect(await payloads()).toEqual([1, 2]);
+    // A message in bob's thread, not to bob, through A: B's context shows it.
+    const aside = await coreA.send({
+      from: "alice",
+      to: ["carol"],
+      threadId: t.threadId,
+      payload: "aside",
+    });
+    const withAside = await coreB.unread("bob");
+    expect(withAside.at(-1)!.context.recentMessages.at(-1)!.id).toBe(aside.messageId);
+    // A read through A.
+    await coreA.markRead("bob", t.threadId, { upToSeq: 1n });
+    expect(await payloads()).toEqual([2]);
+    await coreA.markRead("bob", t.threadId);
+    expect(await payloads()).toEqual([]);
+
+    await a.mailbox.close();
+    await b.mailbox.close();
+  }, 60_000);
+});
+
 describe("the database stopped and started under load", () => {
   it("acknowledged sends are all there, sends during the outage are 503 with a clear error, /health reports it, both servers recover without a restart", async () => {
     if (!db) throw new Error("PostgreSQL did not start");
