@@ -2,7 +2,8 @@
  * Two mailbox servers on one PostgreSQL database behave as one mailbox: a
  * send through A is pushed to SSE and Watch streams held on B with no gap and
  * no duplicate, also when B's listener connection is killed and mail arrives
- * while it is deaf (the catch-up after its reconnect finds it); and the
+ * while it is deaf (the catch-up after its reconnect finds it); an unread
+ * answer B keeps follows what is sent and read through A; and the
  * database stopped and started under load: acknowledged sends are all there,
  * sends during the outage fail with 503 and a clear error, /health says so,
  * and the servers recover without a restart.
