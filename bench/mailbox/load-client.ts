@@ -357,13 +357,23 @@ async function latency(args: {
         : sseReceiver(args.baseUrl, reader, seen);
   await receiver.opened;
   const t0 = performance.now();
+  // A failed send is counted and reported with the first error, never left an unhandled rejection.
+  const failures: unknown[] = [];
   const sends: Promise<unknown>[] = [];
   for (let i = 0; i < args.n; i++) {
     await sleep(t0 + i * args.intervalMs - performance.now());
     sentAt[i] = performance.now();
-    sends.push(l.postJson("/messages/send", { from: sender, to: reader, payload: { i } }));
+    sends.push(
+      l
+        .postJson("/messages/send", { from: sender, to: reader, payload: { i } })
+        .catch((e: unknown) => failures.push(e)),
+    );
   }
   await Promise.all(sends);
+  if (failures.length > 0)
+    throw new Error(
+      `${failures.length} of ${args.n} latency sends (${args.via}) failed; the first: ${String(failures[0])}`,
+    );
   await Promise.race([everything, sleep(2000 + 3 * args.pollMs)]);
   await receiver.stop();
   const lat: number[] = [];

@@ -186,9 +186,21 @@ export async function startServer(
   trackProcess(child);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const port = await waitForLine(child, pattern, impl);
-  // Keep draining the pipes so a chatty server never blocks on a full pipe.
-  child.stdout?.resume();
-  child.stderr?.resume();
+  // Keep draining the pipes so a chatty server never blocks on a full pipe,
+  // holding the last 8 KiB of its output for a report if it dies in use.
+  let tail = "";
+  const keepTail = (chunk: Buffer) => {
+    tail = (tail + chunk.toString("utf8")).slice(-8192);
+  };
+  child.stdout?.on("data", keepTail);
+  child.stderr?.on("data", keepTail);
+  let stopping = false;
+  child.once("exit", (code, signal) => {
+    if (!stopping)
+      process.stderr.write(
+        `${impl} server (pid ${child.pid}) exited in use (${signal ?? `code ${code}`}); its last output:\n${tail}\n`,
+      );
+  });
   const pid = child.pid as number;
   const baseUrl = `http://127.0.0.1:${port}`;
   assertLoopbackOnly(pid, impl);
@@ -201,6 +213,7 @@ export async function startServer(
     rssBytes: () => rssOf(pid),
     cpuMs: () => cpuMsOf(pid),
     stop() {
+      stopping = true;
       stopped ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
           child.kill("SIGTERM");
