@@ -117,9 +117,16 @@ function makeContext(c: MailContext): Context {
   });
 }
 
-/** A delivery in the typed view. */
+const deliveries = new WeakMap<DomainDelivery, Delivery>();
+
+/** A delivery in the typed view (made once per frame object, which the core reuses; read-only). */
 export function protoDelivery(d: DomainDelivery): Delivery {
-  return create(DeliverySchema, { seq: d.seq, message: protoMessage(d.message) });
+  let out = deliveries.get(d);
+  if (out === undefined) {
+    out = create(DeliverySchema, { seq: d.seq, message: protoMessage(d.message) });
+    deliveries.set(d, out);
+  }
+  return out;
 }
 
 /** The Unread answer: the deliveries, and each thread's context once, keyed by thread id. */

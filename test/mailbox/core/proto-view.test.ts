@@ -65,6 +65,22 @@ describe("the typed view", () => {
     });
   });
 
+  it("a kept unread answer's deliveries and contexts are made once, and a new delivery gets new ones", async () => {
+    core = createMailboxCore({ store: await createSqliteMailboxStore({ path: ":memory:" }) });
+    await core.send({ from: "a", to: ["me"], payload: 1 });
+    const first = protoUnreadResponse(await core.unread("me"));
+    const again = protoUnreadResponse(await core.unread("me"));
+    expect(again).not.toBe(first);
+    expect(again.deliveries[0]).toBe(first.deliveries[0]);
+    expect(toBinary(UnreadResponseSchema, again)).toEqual(toBinary(UnreadResponseSchema, first));
+    await core.send({ from: "a", to: ["me"], payload: 2 });
+    const after = protoUnreadResponse(await core.unread("me"));
+    expect(after.deliveries[0]).not.toBe(first.deliveries[0]);
+    expect(after.deliveries.map((d) => fromValue(d.message?.payload))).toEqual([1, 2]);
+    const threadId = after.deliveries[0]!.message!.threadId;
+    expect(after.contexts[threadId]!.recentMessages).toHaveLength(2);
+  });
+
   it("a typed Send becomes the core send (empty means not given)", () => {
     const req = create(SendRequestSchema, {
       to: ["b"],
