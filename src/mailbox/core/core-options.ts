@@ -58,11 +58,11 @@ export interface MailboxCoreOptions {
   /** How many built contexts are kept across answers (0: none); 1000 by default. */
   contextCacheEntries?: number;
   /**
-   * How many delivery frames of unread answers are kept across calls, reused
-   * while the store's version of the reader's unread mail is unchanged (0:
-   * none); 20000 by default.
+   * About how many bytes of unread answers are kept across calls (estimated
+   * from their payloads and contexts), each reused while the store's version
+   * of the reader's unread mail is unchanged (0: none); 32 MiB by default.
    */
-  unreadCacheFrames?: number;
+  unreadCacheBytes?: number;
 }
 
 /** The options with every default filled in. */
@@ -101,6 +101,11 @@ export function resolveMailboxCoreOptions(options: MailboxCoreOptions): Resolved
       1000,
       0,
     ),
-    unreadCacheFrames: positiveInteger("unreadCacheFrames", options.unreadCacheFrames, 20_000, 0),
+    unreadCacheBytes: positiveInteger(
+      "unreadCacheBytes",
+      options.unreadCacheBytes,
+      32 * 1024 * 1024,
+      0,
+    ),
   };
 }

@@ -53,7 +53,7 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
     provisional: new WeakSet(),
   };
   const cache = createContextCache(opts.contextCacheEntries);
-  const unreadCache = createUnreadCache(opts.unreadCacheFrames);
+  const unreadCache = createUnreadCache(opts.unreadCacheBytes);
   const hub = createWakeHub();
   const stopFeed = store.onDeliveries?.((ids) => hub.notify(ids));
   const sending = createSending(store, opts, (ids) => hub.notify(ids));

@@ -229,7 +229,7 @@ describe("options", () => {
       ["maxRecipients", 1.5],
       ["summaryTokenBudget", 8],
       ["contextCacheEntries", -1],
-      ["unreadCacheFrames", 0.5],
+      ["unreadCacheBytes", 0.5],
     ] as const)
       expect(() => resolveMailboxCoreOptions({ store, [key]: value })).toThrow(
         new RegExp(`${key}: must be an integer of at least`),
@@ -240,7 +240,7 @@ describe("options", () => {
       maxRecipients: 100,
       structuredSummaryThreshold: 20,
       contextCacheEntries: 1000,
-      unreadCacheFrames: 20_000,
+      unreadCacheBytes: 32 * 1024 * 1024,
     });
     await store.close();
   });

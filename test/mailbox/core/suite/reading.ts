@@ -140,23 +140,25 @@ export function readingSuite(backend: StoreBackend): void {
       expect((await core.unread("me")).map((f) => f.message.payload)).toEqual([4]);
     });
 
-    it("hold at most unreadCacheFrames frames, the least recently used going first (0: none)", async () => {
-      const { core } = await open({ unreadCacheFrames: 3 });
-      for (let i = 0; i < 2; i++) await core.send({ from: "a", to: ["r1", "r2"], payload: i });
-      await core.send({ from: "a", to: ["big"], payload: 0 });
-      for (let i = 1; i < 4; i++) await core.send({ from: "b", to: ["big"], payload: i });
+    it("hold answers of at most unreadCacheBytes in all (estimated from payloads and contexts), the least recently used going first (0: none)", async () => {
+      // One frame with a 1 kB payload, and its context: about 4 kB; four of them in one thread: about 13 kB.
+      const { core } = await open({ unreadCacheBytes: 6000 });
+      const kb = "x".repeat(1000);
+      await core.send({ from: "a", to: ["r1", "r2"], payload: kb });
+      for (let i = 0; i < 4; i++) await core.send({ from: "b", to: ["big"], payload: kb });
       const kept = async (reader: string) => {
         const before = await core.unread(reader);
         return (await core.unread(reader))[0] === before[0];
       };
-      // Four frames are over the bound: never kept.
+      // Over the bound: never kept.
       expect(await kept("big")).toBe(false);
       expect(await kept("r1")).toBe(true);
-      // r2's two frames push r1's out.
+      // r2's answer pushes r1's out.
       const r1 = await core.unread("r1");
       await core.unread("r2");
+      expect((await core.unread("r2"))[0]).toBe((await core.unread("r2"))[0]);
       expect((await core.unread("r1"))[0]).not.toBe(r1[0]);
-      const none = (await open({ unreadCacheFrames: 0 })).core;
+      const none = (await open({ unreadCacheBytes: 0 })).core;
       await none.send({ from: "a", to: ["me"] });
       expect((await none.unread("me"))[0]).not.toBe((await none.unread("me"))[0]);
     });
