@@ -194,9 +194,9 @@ export async function startServer(
   };
   child.stdout?.on("data", keepTail);
   child.stderr?.on("data", keepTail);
-  let stopping = false;
+  let stopped: Promise<void> | undefined;
   child.once("exit", (code, signal) => {
-    if (!stopping)
+    if (stopped === undefined)
       process.stderr.write(
         `${impl} server (pid ${child.pid}) exited in use (${signal ?? `code ${code}`}); its last output:\n${tail}\n`,
       );
@@ -205,7 +205,6 @@ export async function startServer(
   const baseUrl = `http://127.0.0.1:${port}`;
   assertLoopbackOnly(pid, impl);
   await waitHealthy(baseUrl, impl);
-  let stopped: Promise<void> | undefined;
   return {
     impl,
     baseUrl,
@@ -213,7 +212,6 @@ export async function startServer(
     rssBytes: () => rssOf(pid),
     cpuMs: () => cpuMsOf(pid),
     stop() {
-      stopping = true;
       stopped ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) {
           child.kill("SIGTERM");

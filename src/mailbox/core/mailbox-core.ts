@@ -76,18 +76,20 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
     return p;
   };
 
-  /**
-   * The contexts of threads the reader has deliveries in: cached ones, then the
-   * rest in one store call; `final` is false when one holds a provisional
-   * summary (a summariser failed), which a later answer must try again.
-   */
+  /** Whether a context holds a provisional summary (a summariser failed): never kept, a later answer tries again. */
+  const provisional = (ctx: MailContext) => {
+    const s = ctx.threadSummaryStructured;
+    return s !== undefined && summaryDeps.provisional.has(s);
+  };
+
+  /** The contexts of threads the reader has deliveries in: cached ones, then the rest in one store call. */
   const contexts = async (
     threadIds: string[],
     reader: string,
     recent: number,
     signal: AbortSignal | undefined,
-  ): Promise<Map<string, MailContext> & { final?: false }> => {
-    const out: Map<string, MailContext> & { final?: false } = new Map();
+  ): Promise<Map<string, MailContext>> => {
+    const out = new Map<string, MailContext>();
     const counts = await store.messageCounts(threadIds);
     const missing: string[] = [];
     for (const id of threadIds) {
@@ -100,10 +102,8 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
     const built = await buildContexts(summaryDeps, records, reader, signal);
     for (const [id, ctx] of built) {
       out.set(id, ctx);
-      const s = ctx.threadSummaryStructured;
-      if (s === undefined || !summaryDeps.provisional.has(s))
+      if (!provisional(ctx))
         cache.set(id, records.get(id)!.thread.messageCount, recent, reader, ctx);
-      else out.final = false;
     }
     return out;
   };
@@ -147,7 +147,7 @@ export function createMailboxCore(options: MailboxCoreOptions): MailboxCore {
                 context: ctx.get(r.message.threadId)!,
               }),
           );
-          if (!("final" in ctx)) unreadCache.set(key, version, frames);
+          if (![...ctx.values()].some(provisional)) unreadCache.set(key, version, frames);
           return [...frames];
         },
         options.signal,

@@ -117,14 +117,19 @@ function makeContext(c: MailContext): Context {
   });
 }
 
-const deliveries = new WeakMap<DomainDelivery, Delivery>();
-
-/** A delivery in the typed view (made once per frame object, which the core reuses; read-only). */
+/** A delivery in the typed view. */
 export function protoDelivery(d: DomainDelivery): Delivery {
-  let out = deliveries.get(d);
+  return create(DeliverySchema, { seq: d.seq, message: protoMessage(d.message) });
+}
+
+const frameDeliveries = new WeakMap<DeliveryFrame, Delivery>();
+
+/** An unread frame's delivery in the typed view, made once per frame object (the core reuses frames; read-only). */
+function frameDelivery(f: DeliveryFrame): Delivery {
+  let out = frameDeliveries.get(f);
   if (out === undefined) {
-    out = create(DeliverySchema, { seq: d.seq, message: protoMessage(d.message) });
-    deliveries.set(d, out);
+    out = protoDelivery(f);
+    frameDeliveries.set(f, out);
   }
   return out;
 }
@@ -136,7 +141,7 @@ export function protoUnreadResponse(frames: readonly DeliveryFrame[]): UnreadRes
     const id = f.message.threadId;
     if (!(id in contexts)) contexts[id] = protoContext(f.context);
   }
-  return create(UnreadResponseSchema, { deliveries: frames.map(protoDelivery), contexts });
+  return create(UnreadResponseSchema, { deliveries: frames.map(frameDelivery), contexts });
 }
 
 /** A thread in the typed view. */

@@ -138,6 +138,25 @@ export function contextSuite(backend: StoreBackend): void {
       expect((await core.sync(t.threadId, "b")).threadSummaryStructured?.text).toBe("fine now");
     });
 
+    it("an unread answer holding a failed summariser's fallback is not kept: the next listing tries again", async () => {
+      let fail = true;
+      const { core } = await open({
+        summarize: async () => {
+          if (fail) throw new Error("model down");
+          return { text: "fine now" };
+        },
+      });
+      await thread(core, 30);
+      const first = await core.unread("b");
+      expect(first[0]!.context.threadSummaryStructured?.text).not.toBe("fine now");
+      fail = false;
+      const again = await core.unread("b");
+      expect(again[0]).not.toBe(first[0]);
+      expect(again[0]!.context.threadSummaryStructured?.text).toBe("fine now");
+      // Once final, the answer is kept.
+      expect((await core.unread("b"))[0]).toBe(again[0]);
+    });
+
     it("sync answers the context an unread frame carries", async () => {
       const { core } = await open();
       const t = await thread(core, 12);
