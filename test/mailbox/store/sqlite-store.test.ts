@@ -1,12 +1,12 @@
 /**
  * The SQLite store itself: migrations (idempotent, versioned, a newer file
- * refused), the pragmas that make commits durable, tokens stored only as
- * hashes, options checked, and a send answered before SIGKILL of the process
- * found after reopening the file.
+ * refused), the pragmas that make commits durable, the WAL's checkpoint size,
+ * tokens stored only as hashes, options checked, and a send answered before
+ * SIGKILL of the process found after reopening the file.
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -73,6 +73,26 @@ describe("durability settings", () => {
       expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
       db.close();
     }
+  });
+
+  it("checkpoints the WAL into the file once it reaches walCheckpointPages (4000 by default)", async () => {
+    // The WAL file keeps its largest size: with checkpoints every 100 pages it
+    // stays near 100 pages; by default the same sends never reach a checkpoint.
+    const walBytes = async (walCheckpointPages?: number) => {
+      const path = join(dir, `wal-${walCheckpointPages ?? "default"}.db`);
+      const store = await createSqliteMailboxStore({ path, walCheckpointPages });
+      const core = createMailboxCore({ store });
+      for (let i = 0; i < 150; i++)
+        await core.send({ from: `s${i % 13}@t`, to: [`r${i % 17}@t`], payload: { i } });
+      const bytes = statSync(`${path}-wal`).size;
+      await core.close();
+      return bytes;
+    };
+    const pageBytes = 4096 + 24;
+    const small = await walBytes(100);
+    const large = await walBytes();
+    expect(small).toBeLessThan(150 * pageBytes);
+    expect(large).toBeGreaterThan(600 * pageBytes);
   });
 
   it("full: sends and reads issued at once all settle, close waits for the sync in flight, every answered send is in the file", async () => {
@@ -208,6 +228,10 @@ describe("options", () => {
         "pageCacheKiB: must be an integer of at least 64, got 16",
       ],
       [
+        () => resolveSqliteMailboxStoreOptions({ path: ":memory:", walCheckpointPages: 99 }),
+        "walCheckpointPages: must be an integer of at least 100, got 99",
+      ],
+      [
         () => resolveMailboxCoreOptions({ store: {} as never }),
         "store: a MailboxStore is required",
       ],
@@ -219,6 +243,7 @@ describe("options", () => {
       busyTimeoutMs: 5000,
       messageCacheEntries: 10_000,
       pageCacheKiB: 2048,
+      walCheckpointPages: 4000,
     });
   });
 
