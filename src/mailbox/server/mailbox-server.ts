@@ -68,7 +68,7 @@ export async function createMailboxServer(
   options: MailboxServerOptions = {},
 ): Promise<MailboxServer> {
   const opts = resolveMailboxServerOptions(options);
-  const core = opts.core ?? (await openMailboxCore(opts.db, opts.coreSettings));
+  const core = opts.core ?? (await openMailboxCore(opts.db, opts.coreSettings, opts.storeSettings));
   const shutdown = new AbortController();
   // Connect links every call's signal to this one: one listener per call in
   // flight, bounded by the connection and stream limits, not a leak.

@@ -8,7 +8,7 @@
 import { Code } from "@connectrpc/connect";
 import { AgentwireError } from "../../client/errors.js";
 import type { MailboxCore } from "../core/mailbox-types.js";
-import type { MailboxCoreSettings } from "./open-core.js";
+import type { MailboxCoreSettings, MailboxStoreSettings } from "./open-core.js";
 
 /** How callers prove who they are: claimed ids (`open`) or agent tokens (`tokens`). */
 export type MailboxAuthMode = "open" | "tokens";
@@ -25,6 +25,8 @@ export interface MailboxServerOptions {
   readonly core?: MailboxCore;
   /** Settings of the core opened for `db`: the `summarize` hook and the limits (payload bytes, id length, recipients). */
   readonly coreSettings?: MailboxCoreSettings;
+  /** Settings of the store opened for `db`: `sqlite` for a file or `:memory:`, `postgres` for a URL (the other is unused). */
+  readonly storeSettings?: MailboxStoreSettings;
   /** `open` (claimed identity, loopback only) or `tokens` (agent tokens). Default `open`. */
   readonly auth?: MailboxAuthMode;
   /** Token mode: the administrator key that registers agents (at least 16 characters). */
@@ -61,6 +63,7 @@ export interface ResolvedMailboxServerOptions {
   readonly db: string;
   readonly core: MailboxCore | undefined;
   readonly coreSettings: MailboxCoreSettings;
+  readonly storeSettings: MailboxStoreSettings;
   readonly auth: MailboxAuthMode;
   readonly adminKey: string | undefined;
   readonly maxBodyBytes: number;
@@ -95,6 +98,26 @@ function integer(name: string, value: number, min: number, max = Number.MAX_SAFE
   return value;
 }
 
+/** Checks the shape of `storeSettings` (each backend's store checks its own fields when it opens). */
+function storeSettingsOf(settings: MailboxStoreSettings | undefined): MailboxStoreSettings {
+  if (settings === undefined) return {};
+  if (typeof settings !== "object" || settings === null || Array.isArray(settings))
+    throw optionError("storeSettings", "expected an object with sqlite and/or postgres settings");
+  for (const [key, value] of Object.entries(settings)) {
+    if (key !== "sqlite" && key !== "postgres")
+      throw optionError(
+        "storeSettings",
+        `unknown backend ${JSON.stringify(key)} (sqlite or postgres)`,
+      );
+    if (
+      value !== undefined &&
+      (typeof value !== "object" || value === null || Array.isArray(value))
+    )
+      throw optionError(`storeSettings.${key}`, "expected an object of store options");
+  }
+  return settings;
+}
+
 /** Applies the defaults and checks every option; throws AgentwireError `invalid_argument` naming it. */
 export function resolveMailboxServerOptions(
   options: MailboxServerOptions = {},
@@ -111,9 +134,14 @@ export function resolveMailboxServerOptions(
     );
   if (
     options.core !== undefined &&
-    (options.db !== undefined || options.coreSettings !== undefined)
+    (options.db !== undefined ||
+      options.coreSettings !== undefined ||
+      options.storeSettings !== undefined)
   )
-    throw optionError("core", "give either a core or db (and coreSettings), not both");
+    throw optionError(
+      "core",
+      "give either a core or db (with coreSettings and storeSettings), not both",
+    );
   const db = options.db ?? ":memory:";
   if (typeof db !== "string" || db === "")
     throw optionError("db", "expected :memory:, a SQLite file or a postgres:// URL");
@@ -133,6 +161,7 @@ export function resolveMailboxServerOptions(
     db,
     core: options.core,
     coreSettings: options.coreSettings ?? {},
+    storeSettings: storeSettingsOf(options.storeSettings),
     auth,
     adminKey,
     maxBodyBytes: integer("maxBodyBytes", options.maxBodyBytes ?? 2 * 1024 * 1024, 1024),
