@@ -9,6 +9,8 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { AgentwireError } from "../../client/errors.js";
+import { isPostgresUrl, redactUrl } from "../store/postgres-options.js";
+import type { SqliteSynchronous } from "../store/sqlite-store.js";
 import { createMailboxServer, type MailboxServer } from "./mailbox-server.js";
 import type { MailboxAuthMode } from "./server-options.js";
 
@@ -24,7 +26,13 @@ agentwire.mailbox.v1.MailboxService (Connect, gRPC, gRPC-web) on one port.
 Options:
   --port N              port to listen on (default 3000, 0 = any free port)
   --host H              address to bind (default 127.0.0.1; open mode is loopback only)
-  --db FILE|:memory:    SQLite file to keep mail in (default :memory:)
+  --db FILE|:memory:|URL
+                        where mail is kept: a SQLite file, :memory: (default) or
+                        a postgres:// URL (a database several servers share)
+  --synchronous full|normal
+                        SQLite: fsync every commit before answering (full, the
+                        default), or not (normal: survives a killed server, not
+                        a power cut)
   --auth open|tokens    open: identities are claimed (default); tokens: agents use tokens
   --admin-key-file F    token mode: file holding the administrator key
                         (or set ${ADMIN_KEY_ENV})
@@ -54,6 +62,25 @@ function portOf(raw: string | undefined): number {
   return value;
 }
 
+function synchronousOf(
+  raw: string | undefined,
+  db: string | undefined,
+): SqliteSynchronous | undefined {
+  if (raw === undefined) return undefined;
+  if (raw !== "full" && raw !== "normal")
+    throw new UsageError(`--synchronous must be "full" or "normal", got "${raw}"`);
+  if (db !== undefined && isPostgresUrl(db))
+    throw new UsageError(
+      "--synchronous applies to a SQLite --db only (PostgreSQL has its own settings)",
+    );
+  return raw;
+}
+
+/** The `db` as the listening line shows it: a PostgreSQL URL without its password. */
+function shownDb(db: string): string {
+  return isPostgresUrl(db) ? redactUrl(db) : db;
+}
+
 function authOf(raw: string | undefined): MailboxAuthMode {
   if (raw === undefined) return "open";
   if (raw !== "open" && raw !== "tokens")
@@ -72,6 +99,7 @@ export async function main(
   let values: Record<string, string | boolean | undefined>;
   let port: number;
   let auth: MailboxAuthMode;
+  let synchronous: SqliteSynchronous | undefined;
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -79,6 +107,7 @@ export async function main(
         port: { type: "string" },
         host: { type: "string" },
         db: { type: "string" },
+        synchronous: { type: "string" },
         auth: { type: "string" },
         "admin-key-file": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -88,6 +117,10 @@ export async function main(
     }));
     port = portOf(values.port as string | undefined);
     auth = authOf(values.auth as string | undefined);
+    synchronous = synchronousOf(
+      values.synchronous as string | undefined,
+      values.db as string | undefined,
+    );
   } catch (err) {
     printError(`agentwire mailbox: ${(err as Error).message}\n\n${CLI_USAGE}`);
     return 2;
@@ -133,11 +166,12 @@ export async function main(
         ...(values.host !== undefined && { host: values.host as string }),
         ...(values.db !== undefined && { db: values.db as string }),
         ...(adminKey !== undefined && { adminKey }),
+        ...(synchronous !== undefined && { storeSettings: { sqlite: { synchronous } } }),
         onLog: printError,
       });
       const address = await server.listen({ signal: stop.signal });
       print(
-        `agentwire mailbox listening on ${address.url} (${auth} mode, db ${server.options.db})`,
+        `agentwire mailbox listening on ${address.url} (${auth} mode, db ${shownDb(server.options.db)}${synchronous !== undefined ? `, synchronous ${synchronous}` : ""})`,
       );
       deps.onReady?.(server);
     } catch (err) {

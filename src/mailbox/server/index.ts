@@ -38,7 +38,11 @@ export {
   type PostgresMailboxStore,
   type PostgresMailboxStoreOptions,
 } from "../store/postgres-store.js";
-export { createSqliteMailboxStore, type SqliteMailboxStoreOptions } from "../store/sqlite-store.js";
+export {
+  createSqliteMailboxStore,
+  type SqliteMailboxStoreOptions,
+  type SqliteSynchronous,
+} from "../store/sqlite-store.js";
 export { CLI_USAGE as MAILBOX_CLI_USAGE, main as mailboxMain } from "./cli.js";
 export {
   createMailboxServer,

@@ -20,4 +20,5 @@ export {
   createSqliteMailboxStore,
   resolveSqliteMailboxStoreOptions,
   type SqliteMailboxStoreOptions,
+  type SqliteSynchronous,
 } from "./sqlite-store.js";

@@ -51,12 +51,15 @@ import {
   toThreadRecord,
 } from "./sqlite-statements.js";
 
+/** How a SQLite commit reaches the disk: `full` fsyncs it before the answer, `normal` leaves it to the OS. */
+export type SqliteSynchronous = "normal" | "full";
+
 /** Options of the SQLite mailbox store. */
 export interface SqliteMailboxStoreOptions {
   /** The database file (created when missing), or `:memory:`. */
   path: string;
   /** `full` (default: fsync per commit, survives power loss) or `normal` (survives a killed process). */
-  synchronous?: "normal" | "full";
+  synchronous?: SqliteSynchronous;
   /** How long a write waits for another process's lock, in milliseconds; 5000 by default. */
   busyTimeoutMs?: number;
   /** How many parsed messages are kept in memory (messages never change); 10,000 by default. */

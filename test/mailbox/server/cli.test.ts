@@ -45,6 +45,38 @@ describe("agentwire mailbox (the CLI as a process)", () => {
     }
   }, 60_000);
 
+  it("--synchronous normal: the listening line says so, and an answered send still survives SIGKILL", async () => {
+    const db = join(dir, "normal.sqlite");
+    const first = spawnMailbox(["--port", "0", "--db", db, "--synchronous", "normal"]);
+    try {
+      const http = mailboxHttp(await first.url, "1.1");
+      expect(first.output()).toContain(`db ${db}, synchronous normal)`);
+      const sent = await http.post("/messages/send", {
+        from: "writer@demo",
+        to: "reader@demo",
+        payload: { text: "in the OS cache" },
+      });
+      expect(sent.status).toBe(200);
+      first.child.kill("SIGKILL");
+      await http.close();
+      expect(await first.exited).toEqual([null, "SIGKILL"]);
+    } finally {
+      await first.kill();
+    }
+    const second = spawnMailbox(["--port", "0", "--db", db]);
+    try {
+      const http = mailboxHttp(await second.url, "1.1");
+      expect(second.output()).not.toContain("synchronous");
+      const unread = await http.get("/mailbox/reader@demo/unread");
+      expect(unread.body.messages.map((m: { payload: unknown }) => m.payload)).toEqual([
+        { text: "in the OS cache" },
+      ]);
+      await http.close();
+    } finally {
+      await second.kill();
+    }
+  }, 60_000);
+
   it("SIGINT drains and exits 0; token mode reads the administrator key from a file", async () => {
     const keyFile = join(dir, "admin.key");
     writeFileSync(keyFile, "a-long-administrator-key-from-a-file\n");
@@ -84,6 +116,11 @@ describe("agentwire mailbox (the CLI as a process)", () => {
       [["--auth", "tokens"], /needs an administrator key/],
       [["--host", "0.0.0.0"], /host: 0\.0\.0\.0 is reachable/],
       [["--admin-key"], /Unknown option '--admin-key'/],
+      [["--synchronous", "off"], /--synchronous must be "full" or "normal", got "off"/],
+      [
+        ["--db", "postgres://mail@127.0.0.1:1/mail", "--synchronous", "normal"],
+        /--synchronous applies to a SQLite --db only/,
+      ],
     ] as const) {
       const p = spawnMailbox([...args]);
       expect(await p.exited, args.join(" ")).toEqual([2, null]);
