@@ -10,8 +10,9 @@
 import { setFlagsFromString } from "node:v8";
 import { AgentwireError } from "../src/client/errors.js";
 
-const usage = `usage: agentwire dev [--grpc-port N] [--web-port N] [--host H --allow-remote] [--no-agent]
-       agentwire mailbox [--port 3000] [--host 127.0.0.1] [--db FILE|:memory:] [--auth open|tokens] [--admin-key-file F]
+const usage = `usage: agentwire dev [--grpc-port N] [--web-port N] [--host H --allow-remote] [--cors-origin URL] [--no-agent]
+       agentwire mailbox [--port 3000] [--host 127.0.0.1] [--db FILE|:memory:|URL] [--synchronous full|normal]
+                         [--auth open|tokens] [--admin-key-file F]
        agentwire mailbox mcp --agent ID --url URL [--token-file F]
 
 commands:
