@@ -19,7 +19,18 @@ export type Limits = Pick<
 /** The longest thread or message id accepted. */
 const maxIdLength = 256;
 
-/** Checks an agent id: a non-empty string of at most `maxAgentIdLength` characters. */
+/** A lone UTF-16 surrogate: a string holding one has no UTF-8 form, so a store would change it. */
+const loneSurrogate = /\p{Cs}/u;
+
+/** Refuses what no store keeps as given: a NUL character, or a lone surrogate. */
+function checkStorable(field: string, what: string, value: string): string {
+  if (value.includes("\0")) throw invalidArgument(`${field}: ${what} contains a NUL character`);
+  if (loneSurrogate.test(value))
+    throw invalidArgument(`${field}: ${what} is not well-formed Unicode (a lone surrogate)`);
+  return value;
+}
+
+/** Checks an agent id: a non-empty string of at most `maxAgentIdLength` characters, storable as UTF-8. */
 export function checkAgentId(field: string, value: unknown, limits: Limits): string {
   if (typeof value !== "string") throw invalidArgument(`${field}: an agent id string is required`);
   if (value === "") throw invalidArgument(`${field}: agent id is empty`);
@@ -27,7 +38,7 @@ export function checkAgentId(field: string, value: unknown, limits: Limits): str
     throw invalidArgument(
       `${field}: agent id longer than ${limits.maxAgentIdLength} characters (${value.length})`,
     );
-  return value;
+  return checkStorable(field, "agent id", value);
 }
 
 /** Checks an optional list of agent ids. */
@@ -37,13 +48,13 @@ export function checkAgentList(field: string, value: unknown, limits: Limits): s
   return value.map((v, i) => checkAgentId(`${field}[${i}]`, v, limits));
 }
 
-/** Checks a thread or message id: a non-empty string of at most 256 characters. */
+/** Checks a thread or message id: a non-empty string of at most 256 characters, storable as UTF-8. */
 export function checkId(field: string, value: unknown): string {
   if (typeof value !== "string" || value === "")
     throw invalidArgument(`${field}: a non-empty id string is required`);
   if (value.length > maxIdLength)
     throw invalidArgument(`${field}: id longer than ${maxIdLength} characters`);
-  return value;
+  return checkStorable(field, "id", value);
 }
 
 /** Checks an optional id (undefined, or a valid id). */

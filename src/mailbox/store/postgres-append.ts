@@ -2,10 +2,12 @@
  * The PostgreSQL send transaction (READ COMMITTED, one per send), in two
  * round trips: `BEGIN; SELECT mailbox_resolve_thread(…)` finds or creates the
  * thread and locks it; `compose` decides the recipients in JavaScript;
- * `SELECT mailbox_write_send_json(…); COMMIT` writes everything, assigns the
+ * `SELECT mailbox_write_send(…); COMMIT` writes everything, assigns the
  * sequences and commits (the functions are in `postgres-schema.ts`). Both
  * travel as simple queries with quoted literals, since only those carry
- * several statements.
+ * several statements. (`mailbox_write_send_json`, the same call with its
+ * arguments in one jsonb, stays in the schema for servers of an older
+ * release sharing the database.)
  *
  * The recipients' counter rows are locked in sorted order and held until
  * commit, so a second send to the same recipient gets the next number only
@@ -160,35 +162,43 @@ export async function appendInPgTransaction(
   const visible = after.visible;
   const recipients = composed.deliveredTo.map((d) => d.agentId);
 
-  const args = {
-    threadId,
-    n,
-    messageId: input.messageId,
-    from: input.from,
-    to,
-    cc,
-    bcc,
-    replyTo: input.replyTo ?? null,
-    payload: input.payloadJson,
-    snapshot: composed.snapshotJson,
-    ts: input.timestamp,
-    participants: visible,
-    silent: after.silent,
-    currentKey: JSON.stringify(visible),
-    agents: sortedUnion([], [input.from, ...to, ...cc, ...bcc]),
-    members: memberIds,
-    roles: memberIds.map((a) => roleRank[roles.get(a) ?? "to"]),
-    bccLinks: [...new Set(bcc.filter((a) => a !== input.from))],
-    recipients,
-    channel: notify.channel,
-    notify: notifyPayloads(notify.source, recipients),
+  // Every argument a quoted literal (arrays as ARRAY[...]), so the call and
+  // COMMIT travel as one simple query; no JSON for PostgreSQL to parse and
+  // take apart again (the jsonb wrapper cost about as much as the writes).
+  const text = (v: string | null) => (v === null ? "NULL" : q.escapeLiteral(v));
+  const texts = (list: readonly string[]) =>
+    list.length === 0 ? "'{}'::text[]" : `ARRAY[${list.map(text).join(", ")}]`;
+  const int = (v: number) => {
+    if (!Number.isSafeInteger(v)) throw new Error(`not an integer: ${v}`);
+    return String(v);
   };
+  const call = [
+    text(threadId),
+    `${int(n)}::integer`,
+    text(input.messageId),
+    text(input.from),
+    texts(to),
+    texts(cc),
+    texts(bcc),
+    text(input.replyTo ?? null),
+    text(input.payloadJson),
+    text(composed.snapshotJson),
+    `${int(input.timestamp)}::bigint`,
+    texts(visible),
+    texts(after.silent),
+    text(JSON.stringify(visible)),
+    texts(sortedUnion([], [input.from, ...to, ...cc, ...bcc])),
+    texts(memberIds),
+    `ARRAY[${memberIds.map((a) => int(roleRank[roles.get(a) ?? "to"])).join(", ")}]::smallint[]`,
+    texts([...new Set(bcc.filter((a) => a !== input.from))]),
+    texts(recipients),
+    text(notify.channel),
+    texts(notifyPayloads(notify.source, recipients)),
+  ];
   q.committing();
   const seqs = {
     rows: rowsOf<{ agent_id: string; seq: bigint }>(
-      await q.query(
-        `SELECT * FROM mailbox_write_send_json(${q.escapeLiteral(JSON.stringify(args))}::jsonb); COMMIT`,
-      ),
+      await q.query(`SELECT * FROM mailbox_write_send(${call.join(", ")}); COMMIT`),
       0,
     ),
   };

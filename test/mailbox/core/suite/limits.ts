@@ -51,6 +51,62 @@ export function limitsSuite(backend: StoreBackend): void {
       expect(await core.register("b")).toEqual({ agentId: "b", created: true });
     });
 
+    it("refuses ids no store keeps as given (a NUL, a lone surrogate); keeps any other text byte for byte", async () => {
+      const { core } = await open();
+      await expectFailure(
+        core.send({ from: "a\u0000b", to: ["b"] }),
+        "invalid_argument",
+        Code.InvalidArgument,
+        "from: agent id contains a NUL character",
+      );
+      await expectFailure(
+        core.send({ from: "a", to: ["b"], cc: ["ok", "half \ud83d pair"] }),
+        "invalid_argument",
+        Code.InvalidArgument,
+        "cc[1]: agent id is not well-formed Unicode (a lone surrogate)",
+      );
+      await expectFailure(
+        core.send({ from: "a", to: ["b"], threadId: "t\udc00" }),
+        "invalid_argument",
+        Code.InvalidArgument,
+        "threadId: id is not well-formed Unicode (a lone surrogate)",
+      );
+      // Quotes, backslashes, braces, commas and astral characters reach every
+      // list a send writes (to, cc, bcc, the members, the participants) intact.
+      const odd = [
+        "o'neil",
+        'say "hi"',
+        "back\\slash",
+        "{a,b}",
+        "NULL",
+        "\u{1F9ED} compass",
+        "e\u0301",
+      ];
+      const sent = await core.send({
+        from: odd[0]!,
+        to: [odd[1]!, odd[2]!],
+        cc: [odd[3]!, odd[4]!],
+        bcc: [odd[5]!, odd[6]!],
+        payload: "x",
+      });
+      expect(sent.deliveredTo).toEqual(odd.slice(1));
+      const thread = await core.thread(sent.threadId, odd[0]!);
+      expect([...thread.participants].sort()).toEqual(odd.slice(0, 5).sort());
+      expect(thread.messages[0]).toMatchObject({
+        from: odd[0],
+        to: odd.slice(1, 3),
+        cc: odd.slice(3, 5),
+        bcc: odd.slice(5),
+      });
+      for (const reader of odd.slice(1)) {
+        const [frame] = await core.unread(reader);
+        expect(frame?.message.id, reader).toBe(sent.messageId);
+      }
+      expect(
+        (await core.participants(sent.threadId, odd[5]!)).map((p) => p.agentId).sort(),
+      ).toEqual([...odd.slice(0, 5), odd[5]!].sort());
+    });
+
     it("refuses more than 100 recipients and more than 1 MiB of payload plus snapshot (too_large)", async () => {
       const { core } = await open();
       const many = Array.from({ length: 101 }, (_, i) => `r${i}`);
