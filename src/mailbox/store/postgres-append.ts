@@ -32,6 +32,8 @@ import {
   messageColumns,
   type PgMessageRow,
   type Queryable,
+  rowsOf,
+  textArrayLiteral,
   toStoredMessage,
 } from "./postgres-rows.js";
 import { memberRoles, participantsAfter, roleRank, sortedUnion } from "./send-bookkeeping.js";
@@ -83,12 +85,6 @@ export interface SendSession extends Queryable {
   escapeLiteral(value: string): string;
   /** Called just before the statement that carries COMMIT. */
   committing(): void;
-}
-
-/** The rows of statement `index` of a simple query of several statements. */
-function rowsOf<R>(result: unknown, index: number): R[] {
-  const results = Array.isArray(result) ? result : [result];
-  return ((results[index] as { rows?: R[] } | undefined)?.rows ?? []) as R[];
 }
 
 /** Opens the transaction and finds the thread of the send, locked, or creates it; `not_found` for an unknown explicit thread. */
@@ -166,8 +162,7 @@ export async function appendInPgTransaction(
   // COMMIT travel as one simple query; no JSON for PostgreSQL to parse and
   // take apart again (the jsonb wrapper cost about as much as the writes).
   const text = (v: string | null) => (v === null ? "NULL" : q.escapeLiteral(v));
-  const texts = (list: readonly string[]) =>
-    list.length === 0 ? "'{}'::text[]" : `ARRAY[${list.map(text).join(", ")}]`;
+  const texts = (list: readonly string[]) => textArrayLiteral(text, list);
   const int = (v: number) => {
     if (!Number.isSafeInteger(v)) throw new Error(`not an integer: ${v}`);
     return String(v);

@@ -1,8 +1,8 @@
 /**
  * The PostgreSQL store's reads of whole threads: thread rows with their
  * members and messages, the material of thread contexts and a mailbox page.
- * Each runs inside the caller's REPEATABLE READ transaction (one snapshot) and
- * batches its queries over all the threads asked.
+ * Each runs inside one REPEATABLE READ transaction (one snapshot) and batches
+ * its queries over all the threads asked.
  *
  * @module
  */
@@ -12,13 +12,21 @@ import type {
   ThreadContextRecord,
   ThreadWithMessages,
 } from "./mailbox-store.js";
+import type { SendSession } from "./postgres-append.js";
 import {
+  bccLinksSql,
+  membersSql,
   messageColumns,
   messageColumnsM,
   messagesOfThreads,
+  type PgBccLinkRow,
+  type PgMemberRow,
   type PgMessageRow,
   type PgThreadRow,
   type Queryable,
+  rowsOf,
+  textArrayLiteral,
+  threadRecordsOf,
   toStoredMessage,
   toThreadRecords,
 } from "./postgres-rows.js";
@@ -43,43 +51,52 @@ export async function withMessages(
   return records.map((t) => ({ ...t, messages: messages.get(t.id) ?? [] }));
 }
 
-/** What the contexts of these threads are built from (`MailboxStore.threadContexts`). */
+/**
+ * What the contexts of these threads are built from (`MailboxStore.threadContexts`),
+ * in one round trip: the snapshot's BEGIN, the six reads and COMMIT glued into
+ * one simple query (a push frame carries its thread's context, and eight
+ * round trips were most of a push's time on PostgreSQL). Run in the `self`
+ * mode of the transaction runner, which rolls back when a statement fails.
+ */
 export async function readThreadContexts(
-  q: Queryable,
+  q: SendSession,
   threadIds: readonly string[],
   recent: number,
   olderLimit: number,
 ): Promise<Map<string, ThreadContextRecord>> {
   const out = new Map<string, ThreadContextRecord>();
   const ids = [...new Set(threadIds)];
-  const rows = await threadRows(q, ids);
+  if (ids.length === 0) return out;
+  if (!Number.isSafeInteger(recent) || !Number.isSafeInteger(olderLimit))
+    throw new Error(`recent and olderLimit must be integers, got ${recent} and ${olderLimit}`);
+  const idList = textArrayLiteral((v) => q.escapeLiteral(v), ids);
+  const result = await q.query(
+    [
+      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+      `SELECT * FROM mailbox_threads WHERE id = ANY(${idList})`,
+      membersSql(idList),
+      bccLinksSql(idList),
+      `SELECT ${messageColumnsM} FROM mailbox_threads t
+         JOIN mailbox_messages m ON m.thread_id = t.id AND m.n > t.message_count - ${recent}
+         WHERE t.id = ANY(${idList}) ORDER BY m.thread_id, m.n`,
+      olderLimit > 0
+        ? `SELECT o.* FROM mailbox_threads t, LATERAL (
+             SELECT ${messageColumns} FROM mailbox_messages
+             WHERE thread_id = t.id AND n <= t.message_count - ${recent} ORDER BY n DESC LIMIT ${olderLimit}) o
+           WHERE t.id = ANY(${idList}) ORDER BY o.thread_id, o.n DESC`
+        : `SELECT ${messageColumns} FROM mailbox_messages WHERE false`,
+      `SELECT thread_id, covers_count, summary FROM mailbox_summaries WHERE thread_id = ANY(${idList})`,
+      "COMMIT",
+    ].join(";\n"),
+  );
+  const rows = rowsOf<PgThreadRow>(result, 1);
   if (rows.length === 0) return out;
-  const threads = await toThreadRecords(q, rows);
-  const firstRecent = threads.map((t) => Math.max(0, t.messageCount - recent));
-  const tids = threads.map((t) => t.id);
-  const recentRows = await q.query<PgMessageRow>(
-    `SELECT ${messageColumnsM} FROM unnest($1::text[], $2::int[]) AS v(t, f)
-       JOIN mailbox_messages m ON m.thread_id = v.t AND m.n > v.f ORDER BY m.thread_id, m.n`,
-    [tids, firstRecent],
+  const threads = threadRecordsOf(
+    rows,
+    rowsOf<PgMemberRow>(result, 2),
+    rowsOf<PgBccLinkRow>(result, 3),
   );
-  const olderRows =
-    olderLimit > 0
-      ? await q.query<PgMessageRow>(
-          `SELECT o.* FROM unnest($1::text[], $2::int[]) AS v(t, f), LATERAL (
-               SELECT ${messageColumns} FROM mailbox_messages
-               WHERE thread_id = v.t AND n <= v.f ORDER BY n DESC LIMIT $3) o
-             ORDER BY o.thread_id, o.n DESC`,
-          [tids, firstRecent, olderLimit],
-        )
-      : { rows: [] };
-  const summaries = await q.query<{
-    thread_id: string;
-    covers_count: number;
-    summary: string;
-  }>(
-    "SELECT thread_id, covers_count, summary FROM mailbox_summaries WHERE thread_id = ANY($1::text[])",
-    [tids],
-  );
+  const summaries = rowsOf<{ thread_id: string; covers_count: number; summary: string }>(result, 6);
   const group = (list: PgMessageRow[]) => {
     const g = new Map<string, PgMessageRow[]>();
     for (const r of list) {
@@ -89,10 +106,10 @@ export async function readThreadContexts(
     }
     return g;
   };
-  const recentBy = group(recentRows.rows);
-  const olderBy = group(olderRows.rows);
+  const recentBy = group(rowsOf<PgMessageRow>(result, 4));
+  const olderBy = group(rowsOf<PgMessageRow>(result, 5));
   const summaryBy = new Map<string, StoredSummary>(
-    summaries.rows.map((s) => [
+    summaries.map((s) => [
       s.thread_id,
       { coversCount: s.covers_count, summary: JSON.parse(s.summary) },
     ]),

@@ -1,7 +1,8 @@
 /**
- * The PostgreSQL store's rows and their mapping to store records, and the
+ * The PostgreSQL store's rows and their mapping to store records, the
  * batched reads of thread records (one query for the members of every thread
- * asked, one for their bcc links) that several store methods share.
+ * asked, one for their bcc links) that several store methods share, and the
+ * helpers of statements glued into one simple query (literals, results).
  *
  * `bigint` columns arrive as JS `bigint` (the store's pool parses int8 so);
  * counts, positions and epoch milliseconds are narrowed to numbers here.
@@ -44,14 +45,6 @@ export interface PgThreadRow {
   last_order: bigint;
 }
 
-interface PgMemberRow {
-  thread_id: string;
-  agent_id: string;
-  role: number;
-  joined_at: bigint;
-  visible_joined_at: bigint | null;
-}
-
 /** The columns of a message, in table order. */
 export const messageColumns =
   "thread_id, n, id, from_agent, to_agents, cc_agents, bcc_agents, reply_to, payload, snapshot, timestamp";
@@ -78,28 +71,48 @@ export function toStoredMessage(row: PgMessageRow): StoredMessage {
   };
 }
 
-/** Reads the members and bcc links of these thread rows (two queries in all) and maps them to records. */
-export async function toThreadRecords(q: Queryable, rows: PgThreadRow[]): Promise<ThreadRecord[]> {
-  if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  const members = await q.query<PgMemberRow>(
-    `SELECT thread_id, agent_id, role, joined_at, visible_joined_at FROM mailbox_members
-     WHERE thread_id = ANY($1::text[]) ORDER BY thread_id, joined_at, ord`,
-    [ids],
-  );
-  const links = await q.query<{ thread_id: string; agent_id: string; sender: string }>(
-    "SELECT thread_id, agent_id, sender FROM mailbox_bcc WHERE thread_id = ANY($1::text[]) ORDER BY ord",
-    [ids],
-  );
+/** The members of the threads in `ids` (an SQL array expression: `$1::text[]` or a literal), in order. */
+export function membersSql(ids: string): string {
+  return `SELECT thread_id, agent_id, role, joined_at, visible_joined_at FROM mailbox_members
+     WHERE thread_id = ANY(${ids}) ORDER BY thread_id, joined_at, ord`;
+}
+
+/** The bcc links of the threads in `ids` (an SQL array expression), in order. */
+export function bccLinksSql(ids: string): string {
+  return `SELECT thread_id, agent_id, sender FROM mailbox_bcc WHERE thread_id = ANY(${ids}) ORDER BY ord`;
+}
+
+/** A row of `membersSql`. */
+export interface PgMemberRow {
+  thread_id: string;
+  agent_id: string;
+  role: number;
+  joined_at: bigint;
+  visible_joined_at: bigint | null;
+}
+
+/** A row of `bccLinksSql`. */
+export interface PgBccLinkRow {
+  thread_id: string;
+  agent_id: string;
+  sender: string;
+}
+
+/** Maps thread rows, with the member and bcc-link rows of those threads, to records. */
+export function threadRecordsOf(
+  rows: readonly PgThreadRow[],
+  members: readonly PgMemberRow[],
+  links: readonly PgBccLinkRow[],
+): ThreadRecord[] {
   const bccBy = new Map<string, string[]>();
-  for (const l of links.rows) {
+  for (const l of links) {
     const key = `${l.thread_id}\u0000${l.agent_id}`;
     const list = bccBy.get(key);
     if (list) list.push(l.sender);
     else bccBy.set(key, [l.sender]);
   }
   const byThread = new Map<string, MemberRecord[]>();
-  for (const m of members.rows) {
+  for (const m of members) {
     const list = byThread.get(m.thread_id) ?? [];
     if (list.length === 0) byThread.set(m.thread_id, list);
     list.push({
@@ -119,6 +132,31 @@ export async function toThreadRecords(q: Queryable, rows: PgThreadRow[]): Promis
     messageCount: row.message_count,
     members: byThread.get(row.id) ?? [],
   }));
+}
+
+/** Reads the members and bcc links of these thread rows (two queries in all) and maps them to records. */
+export async function toThreadRecords(q: Queryable, rows: PgThreadRow[]): Promise<ThreadRecord[]> {
+  if (rows.length === 0) return [];
+  const ids = [rows.map((r) => r.id)];
+  const members = await q.query<PgMemberRow>(membersSql("$1::text[]"), ids);
+  const links = await q.query<PgBccLinkRow>(bccLinksSql("$1::text[]"), ids);
+  return threadRecordsOf(rows, members.rows, links.rows);
+}
+
+/** A list of strings as an SQL literal of type `text[]` (for statements glued into one simple query). */
+export function textArrayLiteral(
+  escapeLiteral: (v: string) => string,
+  list: readonly string[],
+): string {
+  return list.length === 0
+    ? "'{}'::text[]"
+    : `ARRAY[${list.map(escapeLiteral).join(", ")}]::text[]`;
+}
+
+/** The rows of statement `index` of a simple query of several statements. */
+export function rowsOf<R>(result: unknown, index: number): R[] {
+  const results = Array.isArray(result) ? result : [result];
+  return ((results[index] as { rows?: R[] } | undefined)?.rows ?? []) as R[];
 }
 
 /** Every message of these threads, oldest first, grouped by thread. */

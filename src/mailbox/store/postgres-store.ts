@@ -245,7 +245,7 @@ function postgresStore(
     threadWithMessages: (threadId) =>
       tx("read", async (q) => (await withMessages(q, await threadRows(q, [threadId])))[0]),
     threadContexts: (threadIds, recent, olderLimit) =>
-      tx("read", (q) => readThreadContexts(q, threadIds, recent, olderLimit)),
+      tx("self", (q) => readThreadContexts(q, threadIds, recent, olderLimit)),
     messageCounts: async (threadIds) =>
       new Map(
         (
