@@ -79,8 +79,8 @@ interface ResolvedRow {
   sender_member: boolean;
 }
 
-/** What the send transaction runs on: its client, and the runner's mark before the statement that commits. */
-export interface SendSession extends Queryable {
+/** What a transaction runs on: its client, quoting for glued statements, and the mark before the statement that commits. */
+export interface PgSession extends Queryable {
   /** Quotes a value as an SQL literal (the glued statements travel as simple queries). */
   escapeLiteral(value: string): string;
   /** Called just before the statement that carries COMMIT. */
@@ -88,7 +88,7 @@ export interface SendSession extends Queryable {
 }
 
 /** Opens the transaction and finds the thread of the send, locked, or creates it; `not_found` for an unknown explicit thread. */
-async function resolveThread(q: SendSession, input: AppendMessageInput): Promise<ResolvedRow> {
+async function resolveThread(q: PgSession, input: AppendMessageInput): Promise<ResolvedRow> {
   const lit = (v: string | number | null) => (v === null ? "NULL" : q.escapeLiteral(String(v)));
   const r = await q.query(
     `BEGIN; SELECT * FROM mailbox_resolve_thread(${lit(input.threadId ?? null)}, ${lit(
@@ -126,7 +126,7 @@ async function latestOf(
 
 /** Runs the whole send transaction, BEGIN and COMMIT included, on a client of its own (the caller rolls back on failure). */
 export async function appendInPgTransaction(
-  q: SendSession,
+  q: PgSession,
   input: AppendMessageInput,
   notify: NotifyTarget,
 ): Promise<AppendMessageResult> {

@@ -12,7 +12,7 @@ import type {
   ThreadContextRecord,
   ThreadWithMessages,
 } from "./mailbox-store.js";
-import type { SendSession } from "./postgres-append.js";
+import type { PgSession } from "./postgres-append.js";
 import {
   bccLinksSql,
   membersSql,
@@ -59,7 +59,7 @@ export async function withMessages(
  * mode of the transaction runner, which rolls back when a statement fails.
  */
 export async function readThreadContexts(
-  q: SendSession,
+  q: PgSession,
   threadIds: readonly string[],
   recent: number,
   olderLimit: number,

@@ -24,7 +24,7 @@ import { AgentwireError } from "../../client/errors.js";
 import { unavailable } from "../core/mailbox-errors.js";
 import type { DeliveryRecord, MailboxStore } from "./mailbox-store.js";
 import { importOptional } from "./optional-package.js";
-import { appendInPgTransaction, type SendSession } from "./postgres-append.js";
+import { appendInPgTransaction, type PgSession } from "./postgres-append.js";
 import { convertPgError } from "./postgres-errors.js";
 import { type PgPushListener, startPgPushListener } from "./postgres-listener.js";
 import {
@@ -153,7 +153,7 @@ function postgresStore(
     }
   };
 
-  const tx = <T>(mode: TransactionMode, fn: (q: SendSession) => Promise<T>): Promise<T> =>
+  const tx = <T>(mode: TransactionMode, fn: (q: PgSession) => Promise<T>): Promise<T> =>
     runTransaction(pool, () => closed, mode, fn);
 
   const deliveryRows = (rows: (PgMessageRow & { seq: bigint })[]): DeliveryRecord[] =>

@@ -9,7 +9,7 @@
  */
 import type Pg from "pg";
 import { unavailable } from "../core/mailbox-errors.js";
-import type { SendSession } from "./postgres-append.js";
+import type { PgSession } from "./postgres-append.js";
 import { convertPgError, isConnectionError, isRetryablePgError } from "./postgres-errors.js";
 
 /** How a transaction begins: a write, a read snapshot, or one that sends BEGIN and COMMIT itself. */
@@ -28,7 +28,7 @@ export async function runTransaction<T>(
   pool: Pg.Pool,
   isClosed: () => boolean,
   mode: TransactionMode,
-  fn: (q: SendSession) => Promise<T>,
+  fn: (q: PgSession) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     if (isClosed()) throw unavailable("the mailbox store is closed");
@@ -46,8 +46,8 @@ export async function runTransaction<T>(
     };
     client.on("error", onError);
     const c = client;
-    const session: SendSession = {
-      query: c.query.bind(c) as SendSession["query"],
+    const session: PgSession = {
+      query: c.query.bind(c) as PgSession["query"],
       escapeLiteral: (v) => c.escapeLiteral(v),
       committing: () => {
         committing = true;
