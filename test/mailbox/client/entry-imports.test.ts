@@ -1,8 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { projectRoot } from "../../helpers/buf.js";
+import { inFreshProcess } from "../../helpers/fresh-process.js";
 
 /**
  * The modules an entry point loads, statically: every runtime `import`/`export
@@ -57,21 +57,11 @@ describe("what the mailbox client loads", () => {
     expect(files.filter((f) => /^src\/mailbox\/(core|store|server)\//.test(f))).toEqual([]);
     expect([...packages].filter((p) => /sqlite|^pg$/.test(p))).toEqual([]);
     // And at run time: importing the entry leaves better-sqlite3 unloaded.
-    const out = execFileSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "-e",
-        `import { createRequire } from "node:module";
-         await import(${JSON.stringify(join(projectRoot, "src/testing/index.ts"))});
-         await import(${JSON.stringify(join(projectRoot, "src/mailbox/client/index.ts"))});
-         const cache = Object.keys(createRequire(import.meta.url).cache);
-         console.log(JSON.stringify(cache.filter((k) => /better-sqlite3|[\\\\/]pg[\\\\/]/.test(k))));`,
-      ],
-      { cwd: projectRoot, encoding: "utf8" },
+    const loaded = inFreshProcess(
+      `await import(${JSON.stringify(join(projectRoot, "src/testing/index.ts"))});
+       await import(${JSON.stringify(join(projectRoot, "src/mailbox/client/index.ts"))});
+       console.log(JSON.stringify(drivers()));`,
     );
-    expect(JSON.parse(out.trim())).toEqual([]);
+    expect(loaded).toEqual([]);
   });
 });

@@ -10,16 +10,18 @@ const dir = mkdtempSync(join(tmpdir(), "agentwire-mailbox-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("agentwire mailbox (the CLI as a process)", () => {
-  it("a send answered 200 survives SIGKILL of the server: restarted on the same file, the message is there", async () => {
-    const db = join(dir, "durable.sqlite");
-    const first = spawnMailbox(["--port", "0", "--db", db]);
+  /** Sends through a CLI started with `flags`, SIGKILLs it the moment after the answer, and answers what a restarted one has unread. */
+  async function afterSigkill(file: string, flags: string[], payload: unknown) {
+    const db = join(dir, file);
+    const first = spawnMailbox(["--port", "0", "--db", db, ...flags]);
+    let listening: string;
     try {
-      const url = await first.url;
-      const http = mailboxHttp(url, "1.1");
+      const http = mailboxHttp(await first.url, "1.1");
+      listening = first.output();
       const sent = await http.post("/messages/send", {
         from: "writer@demo",
         to: "reader@demo",
-        payload: { text: "keep me" },
+        payload,
       });
       expect(sent.status).toBe(200);
       // Killed the moment after the answer: no drain, no close, no checkpoint.
@@ -33,48 +35,35 @@ describe("agentwire mailbox (the CLI as a process)", () => {
     try {
       const http = mailboxHttp(await second.url, "2");
       const unread = await http.get("/mailbox/reader@demo/unread");
-      expect(unread.body.messages.map((m: { payload: unknown }) => m.payload)).toEqual([
-        { text: "keep me" },
-      ]);
       await http.close();
       second.child.kill("SIGTERM");
       expect(await second.exited).toEqual([0, null]);
       expect(second.output()).toContain("draining");
+      return {
+        listening,
+        payloads: unread.body.messages.map((m: { payload: unknown }) => m.payload),
+      };
     } finally {
       await second.kill();
     }
+  }
+
+  it("a send answered 200 survives SIGKILL of the server: restarted on the same file, the message is there", async () => {
+    const { listening, payloads } = await afterSigkill("durable.sqlite", [], { text: "keep me" });
+    expect(payloads).toEqual([{ text: "keep me" }]);
+    expect(listening).not.toContain("synchronous");
   }, 60_000);
 
   it("--synchronous normal: the listening line says so, and an answered send still survives SIGKILL", async () => {
-    const db = join(dir, "normal.sqlite");
-    const first = spawnMailbox(["--port", "0", "--db", db, "--synchronous", "normal"]);
-    try {
-      const http = mailboxHttp(await first.url, "1.1");
-      expect(first.output()).toContain(`db ${db}, synchronous normal)`);
-      const sent = await http.post("/messages/send", {
-        from: "writer@demo",
-        to: "reader@demo",
-        payload: { text: "in the OS cache" },
-      });
-      expect(sent.status).toBe(200);
-      first.child.kill("SIGKILL");
-      await http.close();
-      expect(await first.exited).toEqual([null, "SIGKILL"]);
-    } finally {
-      await first.kill();
-    }
-    const second = spawnMailbox(["--port", "0", "--db", db]);
-    try {
-      const http = mailboxHttp(await second.url, "1.1");
-      expect(second.output()).not.toContain("synchronous");
-      const unread = await http.get("/mailbox/reader@demo/unread");
-      expect(unread.body.messages.map((m: { payload: unknown }) => m.payload)).toEqual([
-        { text: "in the OS cache" },
-      ]);
-      await http.close();
-    } finally {
-      await second.kill();
-    }
+    const { listening, payloads } = await afterSigkill(
+      "normal.sqlite",
+      ["--synchronous", "normal"],
+      {
+        text: "in the OS cache",
+      },
+    );
+    expect(payloads).toEqual([{ text: "in the OS cache" }]);
+    expect(listening).toContain(`db ${join(dir, "normal.sqlite")}, synchronous normal)`);
   }, 60_000);
 
   it("SIGINT drains and exits 0; token mode reads the administrator key from a file", async () => {

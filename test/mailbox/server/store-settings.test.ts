@@ -6,7 +6,6 @@
  * a core assembled by hand from the exported factories serves like one the
  * server opens. Importing the entry loads no database driver.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +20,7 @@ import {
 } from "agentwire/mailbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../helpers/buf.js";
+import { inFreshProcess } from "../../helpers/fresh-process.js";
 import { startTestPostgres, type TestPostgres } from "../../helpers/postgres.js";
 import { withPgClient } from "../../helpers/postgres-cluster.js";
 
@@ -194,25 +194,13 @@ describe("storeSettings on PostgreSQL", () => {
 
 describe("what agentwire/mailbox-server loads", () => {
   it("importing the entry loads neither better-sqlite3 nor pg; a :memory: server loads only better-sqlite3", () => {
-    const out = execFileSync(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "--input-type=module",
-        "-e",
-        `import { createRequire } from "node:module";
-         const drivers = () => Object.keys(createRequire(import.meta.url).cache)
-           .filter((k) => /better-sqlite3|[\\\\/]node_modules[\\\\/]pg[\\\\/]/.test(k))
-           .map((k) => (k.includes("better-sqlite3") ? "better-sqlite3" : "pg"));
-         const m = await import(${JSON.stringify(join(projectRoot, "src/mailbox/server/index.ts"))});
-         const before = [...new Set(drivers())];
-         const server = await m.createMailboxServer({ port: 0 });
-         await server.close();
-         console.log(JSON.stringify({ before, after: [...new Set(drivers())] }));`,
-      ],
-      { cwd: projectRoot, encoding: "utf8" },
+    const loaded = inFreshProcess(
+      `const m = await import(${JSON.stringify(join(projectRoot, "src/mailbox/server/index.ts"))});
+       const before = drivers();
+       const server = await m.createMailboxServer({ port: 0 });
+       await server.close();
+       console.log(JSON.stringify({ before, after: drivers() }));`,
     );
-    expect(JSON.parse(out.trim())).toEqual({ before: [], after: ["better-sqlite3"] });
+    expect(loaded).toEqual({ before: [], after: ["better-sqlite3"] });
   });
 });
