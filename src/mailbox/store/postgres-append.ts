@@ -33,9 +33,10 @@ import {
   type PgMessageRow,
   type Queryable,
   rowsOf,
-  textArrayLiteral,
+  sqlLiterals,
   toStoredMessage,
 } from "./postgres-rows.js";
+import type { PgSession } from "./postgres-transaction.js";
 import { memberRoles, participantsAfter, roleRank, sortedUnion } from "./send-bookkeeping.js";
 
 /** The largest NOTIFY payload PostgreSQL takes is 8000 bytes; chunks stay well below. */
@@ -79,21 +80,13 @@ interface ResolvedRow {
   sender_member: boolean;
 }
 
-/** What a transaction runs on: its client, quoting for glued statements, and the mark before the statement that commits. */
-export interface PgSession extends Queryable {
-  /** Quotes a value as an SQL literal (the glued statements travel as simple queries). */
-  escapeLiteral(value: string): string;
-  /** Called just before the statement that carries COMMIT. */
-  committing(): void;
-}
-
 /** Opens the transaction and finds the thread of the send, locked, or creates it; `not_found` for an unknown explicit thread. */
 async function resolveThread(q: PgSession, input: AppendMessageInput): Promise<ResolvedRow> {
-  const lit = (v: string | number | null) => (v === null ? "NULL" : q.escapeLiteral(String(v)));
+  const { text, int } = sqlLiterals((v) => q.escapeLiteral(v));
   const r = await q.query(
-    `BEGIN; SELECT * FROM mailbox_resolve_thread(${lit(input.threadId ?? null)}, ${lit(
+    `BEGIN; SELECT * FROM mailbox_resolve_thread(${text(input.threadId ?? null)}, ${text(
       input.threadId === undefined ? JSON.stringify(input.visibleSet ?? []) : null,
-    )}, ${lit(randomUUID())}, ${lit(input.timestamp)}::bigint, ${lit(input.from)})`,
+    )}, ${text(randomUUID())}, ${int(input.timestamp)}::bigint, ${text(input.from)})`,
   );
   const row = rowsOf<ResolvedRow>(r, 1)[0];
   if (!row) throw notFound(`threadId: thread ${input.threadId} not found`);
@@ -161,12 +154,7 @@ export async function appendInPgTransaction(
   // Every argument a quoted literal (arrays as ARRAY[...]), so the call and
   // COMMIT travel as one simple query; no JSON for PostgreSQL to parse and
   // take apart again (the jsonb wrapper cost about as much as the writes).
-  const text = (v: string | null) => (v === null ? "NULL" : q.escapeLiteral(v));
-  const texts = (list: readonly string[]) => textArrayLiteral(text, list);
-  const int = (v: number) => {
-    if (!Number.isSafeInteger(v)) throw new Error(`not an integer: ${v}`);
-    return String(v);
-  };
+  const { text, texts, int } = sqlLiterals((v) => q.escapeLiteral(v));
   const call = [
     text(threadId),
     `${int(n)}::integer`,

@@ -12,7 +12,6 @@ import type {
   ThreadContextRecord,
   ThreadWithMessages,
 } from "./mailbox-store.js";
-import type { PgSession } from "./postgres-append.js";
 import {
   bccLinksSql,
   membersSql,
@@ -25,11 +24,12 @@ import {
   type PgThreadRow,
   type Queryable,
   rowsOf,
-  textArrayLiteral,
+  sqlLiterals,
   threadRecordsOf,
   toStoredMessage,
   toThreadRecords,
 } from "./postgres-rows.js";
+import type { PgSession } from "./postgres-transaction.js";
 
 /** The rows of these threads (unknown ones are left out). */
 export async function threadRows(q: Queryable, ids: readonly string[]): Promise<PgThreadRow[]> {
@@ -67,9 +67,10 @@ export async function readThreadContexts(
   const out = new Map<string, ThreadContextRecord>();
   const ids = [...new Set(threadIds)];
   if (ids.length === 0) return out;
-  if (!Number.isSafeInteger(recent) || !Number.isSafeInteger(olderLimit))
-    throw new Error(`recent and olderLimit must be integers, got ${recent} and ${olderLimit}`);
-  const idList = textArrayLiteral((v) => q.escapeLiteral(v), ids);
+  const { texts, int } = sqlLiterals((v) => q.escapeLiteral(v));
+  const idList = texts(ids);
+  const recentCount = int(recent);
+  const olderCount = int(olderLimit);
   const result = await q.query(
     [
       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
@@ -77,12 +78,12 @@ export async function readThreadContexts(
       membersSql(idList),
       bccLinksSql(idList),
       `SELECT ${messageColumnsM} FROM mailbox_threads t
-         JOIN mailbox_messages m ON m.thread_id = t.id AND m.n > t.message_count - ${recent}
+         JOIN mailbox_messages m ON m.thread_id = t.id AND m.n > t.message_count - ${recentCount}
          WHERE t.id = ANY(${idList}) ORDER BY m.thread_id, m.n`,
       olderLimit > 0
         ? `SELECT o.* FROM mailbox_threads t, LATERAL (
              SELECT ${messageColumns} FROM mailbox_messages
-             WHERE thread_id = t.id AND n <= t.message_count - ${recent} ORDER BY n DESC LIMIT ${olderLimit}) o
+             WHERE thread_id = t.id AND n <= t.message_count - ${recentCount} ORDER BY n DESC LIMIT ${olderCount}) o
            WHERE t.id = ANY(${idList}) ORDER BY o.thread_id, o.n DESC`
         : `SELECT ${messageColumns} FROM mailbox_messages WHERE false`,
       `SELECT thread_id, covers_count, summary FROM mailbox_summaries WHERE thread_id = ANY(${idList})`,

@@ -143,14 +143,28 @@ export async function toThreadRecords(q: Queryable, rows: PgThreadRow[]): Promis
   return threadRecordsOf(rows, members.rows, links.rows);
 }
 
-/** A list of strings as an SQL literal of type `text[]` (for statements glued into one simple query). */
-export function textArrayLiteral(
-  escapeLiteral: (v: string) => string,
-  list: readonly string[],
-): string {
-  return list.length === 0
-    ? "'{}'::text[]"
-    : `ARRAY[${list.map(escapeLiteral).join(", ")}]::text[]`;
+/** The literals of statements glued into one simple query (which carries no parameters). */
+export interface SqlLiterals {
+  /** A string as a quoted literal; null as NULL. */
+  text(value: string | null): string;
+  /** Strings as a `text[]` literal. */
+  texts(list: readonly string[]): string;
+  /** A safe integer as a numeric literal; anything else throws. */
+  int(value: number): string;
+}
+
+/** The literals quoted with a client's `escapeLiteral`. */
+export function sqlLiterals(escapeLiteral: (value: string) => string): SqlLiterals {
+  const text = (v: string | null) => (v === null ? "NULL" : escapeLiteral(v));
+  return {
+    text,
+    texts: (list) =>
+      list.length === 0 ? "'{}'::text[]" : `ARRAY[${list.map(text).join(", ")}]::text[]`,
+    int: (v) => {
+      if (!Number.isSafeInteger(v)) throw new Error(`not an integer: ${v}`);
+      return String(v);
+    },
+  };
 }
 
 /** The rows of statement `index` of a simple query of several statements. */

@@ -22,8 +22,8 @@ export const migrationLockKey = 0x6167656e74776972n;
  * (`BEGIN; resolve` and `write; COMMIT`) whatever it touches; the write is
  * called with quoted literals, so that it can travel with its COMMIT in one
  * simple query (`mailbox_write_send_json`, the same with its arguments as one
- * jsonb, is what servers before `storeSettings` called: it stays for them,
- * though parsing the JSON cost about as much as the writes). In READ COMMITTED each
+ * jsonb, is what earlier releases call: it stays for them, though parsing the
+ * JSON cost about as much as the writes). In READ COMMITTED each
  * statement inside a function takes a fresh snapshot, so the lookup after the
  * advisory lock sees what the lock's previous holder committed.
  *

@@ -24,7 +24,7 @@ import { AgentwireError } from "../../client/errors.js";
 import { unavailable } from "../core/mailbox-errors.js";
 import type { DeliveryRecord, MailboxStore } from "./mailbox-store.js";
 import { importOptional } from "./optional-package.js";
-import { appendInPgTransaction, type PgSession } from "./postgres-append.js";
+import { appendInPgTransaction } from "./postgres-append.js";
 import { convertPgError } from "./postgres-errors.js";
 import { type PgPushListener, startPgPushListener } from "./postgres-listener.js";
 import {
@@ -41,7 +41,7 @@ import {
   toThreadRecords,
 } from "./postgres-rows.js";
 import { migratePostgres, postgresSchemaVersion } from "./postgres-schema.js";
-import { runTransaction, type TransactionMode } from "./postgres-transaction.js";
+import { type PgSession, runTransaction, type TransactionMode } from "./postgres-transaction.js";
 
 export type { PostgresMailboxStoreOptions } from "./postgres-options.js";
 

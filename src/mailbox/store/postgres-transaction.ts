@@ -9,8 +9,16 @@
  */
 import type Pg from "pg";
 import { unavailable } from "../core/mailbox-errors.js";
-import type { PgSession } from "./postgres-append.js";
 import { convertPgError, isConnectionError, isRetryablePgError } from "./postgres-errors.js";
+import type { Queryable } from "./postgres-rows.js";
+
+/** What a transaction runs on: its client, quoting for glued statements, and the mark before the statement that commits. */
+export interface PgSession extends Queryable {
+  /** Quotes a value as an SQL literal (the glued statements travel as simple queries). */
+  escapeLiteral(value: string): string;
+  /** Called just before the statement that carries COMMIT. */
+  committing(): void;
+}
 
 /** How a transaction begins: a write, a read snapshot, or one that sends BEGIN and COMMIT itself. */
 export type TransactionMode = "write" | "read" | "self";

@@ -1,14 +1,24 @@
 import { AgentwireError } from "agentwire";
-import { resolveMailboxServerOptions } from "agentwire/mailbox-server";
+import {
+  createMailboxCore,
+  createSqliteMailboxStore,
+  resolveMailboxServerOptions,
+} from "agentwire/mailbox-server";
 import { describe, expect, it } from "vitest";
 
-function refused(options: Parameters<typeof resolveMailboxServerOptions>[0], option: string) {
+/** Expects the options refused as invalid_argument naming `option` (and, when given, saying `text`). */
+function refused(
+  options: Parameters<typeof resolveMailboxServerOptions>[0],
+  option: string,
+  text?: string,
+) {
   try {
     resolveMailboxServerOptions(options);
   } catch (err) {
     expect(err).toBeInstanceOf(AgentwireError);
     expect((err as AgentwireError).reason).toBe("invalid_argument");
     expect((err as AgentwireError).rawMessage.startsWith(`${option}:`)).toBe(true);
+    if (text !== undefined) expect((err as AgentwireError).rawMessage).toBe(`${option}: ${text}`);
     return;
   }
   expect.unreachable(`${option} was accepted`);
@@ -63,5 +73,34 @@ describe("resolveMailboxServerOptions", () => {
     for (const db of ["postgres://user@db.example/mail", "postgresql://db.example/mail"])
       expect(resolveMailboxServerOptions({ db }).db).toBe(db);
     refused({ db: "" }, "db");
+  });
+
+  it("storeSettings: their shape is checked, and they are refused beside a core", async () => {
+    refused(
+      { storeSettings: { mysql: {} } as never },
+      "storeSettings",
+      'unknown backend "mysql" (sqlite or postgres)',
+    );
+    refused(
+      { storeSettings: [] as never },
+      "storeSettings",
+      "expected an object with sqlite and/or postgres settings",
+    );
+    refused(
+      { storeSettings: { sqlite: 5 as never } },
+      "storeSettings.sqlite",
+      "expected an object of store options",
+    );
+    const core = createMailboxCore({ store: await createSqliteMailboxStore({ path: ":memory:" }) });
+    try {
+      refused(
+        { core, storeSettings: { sqlite: {} } },
+        "core",
+        "give either a core or db (with coreSettings and storeSettings), not both",
+      );
+    } finally {
+      await core.close();
+    }
+    expect(resolveMailboxServerOptions().storeSettings).toEqual({});
   });
 });

@@ -16,7 +16,6 @@ import {
   createSqliteMailboxStore,
   type MailboxServer,
   type MailboxServerOptions,
-  resolveMailboxServerOptions,
 } from "agentwire/mailbox-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectRoot } from "../../helpers/buf.js";
@@ -100,45 +99,6 @@ describe("storeSettings", () => {
     );
     expect(pgErr.reason).toBe("invalid_argument");
     expect(pgErr.rawMessage.startsWith("maxConnections:")).toBe(true);
-  });
-
-  it("resolveMailboxServerOptions checks their shape and refuses them beside a core", async () => {
-    const refused = (options: MailboxServerOptions, option: string, text: string) => {
-      try {
-        resolveMailboxServerOptions(options);
-      } catch (err) {
-        expect((err as AgentwireError).reason).toBe("invalid_argument");
-        expect((err as AgentwireError).rawMessage).toBe(`${option}: ${text}`);
-        return;
-      }
-      expect.unreachable(`${option} was accepted`);
-    };
-    refused(
-      { storeSettings: { mysql: {} } as never },
-      "storeSettings",
-      'unknown backend "mysql" (sqlite or postgres)',
-    );
-    refused(
-      { storeSettings: [] as never },
-      "storeSettings",
-      "expected an object with sqlite and/or postgres settings",
-    );
-    refused(
-      { storeSettings: { sqlite: 5 as never } },
-      "storeSettings.sqlite",
-      "expected an object of store options",
-    );
-    const core = createMailboxCore({ store: await createSqliteMailboxStore({ path: ":memory:" }) });
-    try {
-      refused(
-        { core, storeSettings: { sqlite: {} } },
-        "core",
-        "give either a core or db (with coreSettings and storeSettings), not both",
-      );
-    } finally {
-      await core.close();
-    }
-    expect(resolveMailboxServerOptions().storeSettings).toEqual({});
   });
 
   it("a core assembled from the exported store and core factories serves like an opened one", async () => {
