@@ -20,10 +20,20 @@
  * processes may share the file (writes take `BEGIN IMMEDIATE` and wait up to
  * `busyTimeoutMs`), though watchers are woken only in the sending process.
  *
- * Checkpoints: the commit that grows the WAL past `walCheckpointPages` copies
- * it into the database file. 4000 pages (not SQLite's 1000) because at 1000
- * every fourth group commit of a send-heavy load carried a checkpoint, about a
- * quarter of all commit time; 4000 measured 12 % more sends per second.
+ * Pages: a database this store creates has 1 KiB pages (`pageSizeBytes`;
+ * SQLite's default is 4 KiB). A send changes about a dozen pages, each in a
+ * different B-tree (the thread, its message, the message's two indexes, every
+ * recipient's membership and delivery), and SQLite writes a whole page for
+ * each, to the WAL and again at the checkpoint: 1 KiB pages write a fifth of
+ * the bytes per send (18 against 101 KiB), and measured about a third more
+ * sends per second in the store alone, a fifth more over HTTP. A file that
+ * exists keeps its page size.
+ *
+ * Checkpoints: the commit that grows the WAL past `walCheckpointKiB` (16,000
+ * KiB) copies it into the database file. SQLite's default, 1000 pages, made
+ * every fourth group commit of a send-heavy load carry a checkpoint (about a
+ * quarter of all commit time) at 4 KiB pages; a larger WAL also copies a page
+ * rewritten by many commits once.
  *
  * @module
  */
@@ -71,12 +81,20 @@ export interface SqliteMailboxStoreOptions {
    */
   pageCacheKiB?: number;
   /**
-   * The WAL size, in pages (4 KiB each), at which a commit checkpoints it into
-   * the database file; 4000 by default (16 MiB; SQLite's own default is 1000).
-   * A larger WAL checkpoints less often and copies a page rewritten by many
-   * commits once, at the cost of that much disk and a longer checkpoint.
+   * The WAL size, in KiB, at which a commit checkpoints it into the database
+   * file; 16,000 by default (SQLite's own default is 1000 pages). A larger WAL
+   * checkpoints less often and copies a page rewritten by many commits once,
+   * at the cost of that much disk and a longer checkpoint.
    */
-  walCheckpointPages?: number;
+  walCheckpointKiB?: number;
+  /**
+   * The page size, in bytes, of a database file this store creates (a power
+   * of two from 512 to 65536); 1024 by default (SQLite's own is 4096). Small
+   * pages suit small mail; for messages of tens of KiB each, 4096 writes and
+   * reads them faster (64 KiB messages: about 30 % faster sends). A file that
+   * exists keeps its own page size.
+   */
+  pageSizeBytes?: number;
 }
 
 /** Checks the options and fills in the defaults. */
@@ -89,7 +107,8 @@ export function resolveSqliteMailboxStoreOptions(
     busyTimeoutMs = 5000,
     messageCacheEntries = 10_000,
     pageCacheKiB = 2048,
-    walCheckpointPages = 4000,
+    walCheckpointKiB = 16_000,
+    pageSizeBytes = 1024,
   } = options;
   if (typeof path !== "string" || path === "")
     throw invalidArgument("path: a database file or :memory: is required");
@@ -103,9 +122,18 @@ export function resolveSqliteMailboxStoreOptions(
     );
   if (!Number.isInteger(pageCacheKiB) || pageCacheKiB < 64)
     throw invalidArgument(`pageCacheKiB: must be an integer of at least 64, got ${pageCacheKiB}`);
-  if (!Number.isInteger(walCheckpointPages) || walCheckpointPages < 100)
+  if (!Number.isInteger(walCheckpointKiB) || walCheckpointKiB < 64)
     throw invalidArgument(
-      `walCheckpointPages: must be an integer of at least 100, got ${walCheckpointPages}`,
+      `walCheckpointKiB: must be an integer of at least 64, got ${walCheckpointKiB}`,
+    );
+  if (
+    !Number.isInteger(pageSizeBytes) ||
+    pageSizeBytes < 512 ||
+    pageSizeBytes > 65536 ||
+    (pageSizeBytes & (pageSizeBytes - 1)) !== 0
+  )
+    throw invalidArgument(
+      `pageSizeBytes: must be a power of two from 512 to 65536, got ${pageSizeBytes}`,
     );
   return {
     path,
@@ -113,7 +141,8 @@ export function resolveSqliteMailboxStoreOptions(
     busyTimeoutMs,
     messageCacheEntries,
     pageCacheKiB,
-    walCheckpointPages,
+    walCheckpointKiB,
+    pageSizeBytes,
   };
 }
 
@@ -133,12 +162,15 @@ export async function createSqliteMailboxStore(
     throw unavailable(`cannot open the mailbox database ${opts.path}: ${String(error)}`, error);
   }
   try {
+    // Takes effect only while the file is still empty, so before WAL mode writes its header.
+    db.pragma(`page_size = ${opts.pageSizeBytes}`);
     db.pragma("journal_mode = WAL");
     db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
     db.pragma("foreign_keys = OFF");
     // A negative cache_size is in KiB.
     db.pragma(`cache_size = -${opts.pageCacheKiB}`);
-    db.pragma(`wal_autocheckpoint = ${opts.walCheckpointPages}`);
+    const pageBytes = db.pragma("page_size", { simple: true }) as number;
+    db.pragma(`wal_autocheckpoint = ${Math.ceil((opts.walCheckpointKiB * 1024) / pageBytes)}`);
     migrateSqlite(db);
     const version = sqliteVersionOf(db);
     if (version > sqliteSchemaVersion)

@@ -66,7 +66,7 @@ async function rejection(promise: Promise<unknown>): Promise<AgentwireError> {
 }
 
 describe("storeSettings", () => {
-  it("sqlite settings reach the store db names: the WAL checkpoints at walCheckpointPages", async () => {
+  it("sqlite settings reach the store db names: the WAL checkpoints at walCheckpointKiB", async () => {
     const walBytes = async (name: string, options: MailboxServerOptions) => {
       const db = join(dir, `${name}.db`);
       return await withServer({ db, ...options }, async (url) => {
@@ -74,13 +74,12 @@ describe("storeSettings", () => {
         return statSync(`${db}-wal`).size;
       });
     };
-    const pageBytes = 4096 + 24;
     const small = await walBytes("small", {
-      storeSettings: { sqlite: { walCheckpointPages: 100 } },
+      storeSettings: { sqlite: { walCheckpointKiB: 256 } },
     });
     const large = await walBytes("default", {});
-    expect(small).toBeLessThan(150 * pageBytes);
-    expect(large).toBeGreaterThan(600 * pageBytes);
+    expect(small).toBeLessThan(512 * 1024);
+    expect(large).toBeGreaterThan(4 * small);
   });
 
   it("a bad store setting fails createMailboxServer with invalid_argument naming it", async () => {

@@ -75,12 +75,39 @@ describe("durability settings", () => {
     }
   });
 
-  it("checkpoints the WAL into the file once it reaches walCheckpointPages (4000 by default)", async () => {
-    // The WAL file keeps its largest size: with checkpoints every 100 pages it
-    // stays near 100 pages; by default the same sends never reach a checkpoint.
-    const walBytes = async (walCheckpointPages?: number) => {
-      const path = join(dir, `wal-${walCheckpointPages ?? "default"}.db`);
-      const store = await createSqliteMailboxStore({ path, walCheckpointPages });
+  it("creates files with pageSizeBytes pages (1024 by default); a file that exists keeps its own", async () => {
+    const pageSizeOf = (path: string) => {
+      const db = new Database(path);
+      const size = db.pragma("page_size", { simple: true });
+      db.close();
+      return size;
+    };
+    const sendOnce = async (path: string, options: { pageSizeBytes?: number } = {}) => {
+      const core = createMailboxCore({
+        store: await createSqliteMailboxStore({ path, ...options }),
+      });
+      await core.send({ from: "a@t", to: ["b@t"], payload: { path } });
+      const unread = await core.unread("b@t", { limit: 10 });
+      await core.close();
+      return unread.length;
+    };
+    const small = join(dir, "default-pages.db");
+    await sendOnce(small);
+    expect(pageSizeOf(small)).toBe(1024);
+    const large = join(dir, "large-pages.db");
+    await sendOnce(large, { pageSizeBytes: 4096 });
+    expect(pageSizeOf(large)).toBe(4096);
+    // Reopened with the default, the 4 KiB file keeps its pages and its mail.
+    expect(await sendOnce(large)).toBe(2);
+    expect(pageSizeOf(large)).toBe(4096);
+  });
+
+  it("checkpoints the WAL into the file once it reaches walCheckpointKiB (16,000 by default), at any page size", async () => {
+    // The WAL file keeps its largest size: with checkpoints every 256 KiB it
+    // stays near that; by default the same sends never reach a checkpoint.
+    const walBytes = async (pageSizeBytes: number, walCheckpointKiB?: number) => {
+      const path = join(dir, `wal-${pageSizeBytes}-${walCheckpointKiB ?? "default"}.db`);
+      const store = await createSqliteMailboxStore({ path, pageSizeBytes, walCheckpointKiB });
       const core = createMailboxCore({ store });
       for (let i = 0; i < 150; i++)
         await core.send({ from: `s${i % 13}@t`, to: [`r${i % 17}@t`], payload: { i } });
@@ -88,11 +115,13 @@ describe("durability settings", () => {
       await core.close();
       return bytes;
     };
-    const pageBytes = 4096 + 24;
-    const small = await walBytes(100);
-    const large = await walBytes();
-    expect(small).toBeLessThan(150 * pageBytes);
-    expect(large).toBeGreaterThan(600 * pageBytes);
+    for (const pageSizeBytes of [1024, 4096]) {
+      const small = await walBytes(pageSizeBytes, 256);
+      const large = await walBytes(pageSizeBytes);
+      expect(small).toBeGreaterThan(256 * 1024);
+      expect(small).toBeLessThan(512 * 1024);
+      expect(large).toBeGreaterThan(4 * small);
+    }
   });
 
   it("full: sends and reads issued at once all settle, close waits for the sync in flight, every answered send is in the file", async () => {
@@ -228,9 +257,13 @@ describe("options", () => {
         "pageCacheKiB: must be an integer of at least 64, got 16",
       ],
       [
-        () => resolveSqliteMailboxStoreOptions({ path: ":memory:", walCheckpointPages: 99 }),
-        "walCheckpointPages: must be an integer of at least 100, got 99",
+        () => resolveSqliteMailboxStoreOptions({ path: ":memory:", walCheckpointKiB: 63 }),
+        "walCheckpointKiB: must be an integer of at least 64, got 63",
       ],
+      ...[256, 3000, 131072, 1024.5].map((pageSizeBytes): [() => unknown, string] => [
+        () => resolveSqliteMailboxStoreOptions({ path: ":memory:", pageSizeBytes }),
+        `pageSizeBytes: must be a power of two from 512 to 65536, got ${pageSizeBytes}`,
+      ]),
       [
         () => resolveMailboxCoreOptions({ store: {} as never }),
         "store: a MailboxStore is required",
@@ -243,7 +276,8 @@ describe("options", () => {
       busyTimeoutMs: 5000,
       messageCacheEntries: 10_000,
       pageCacheKiB: 2048,
-      walCheckpointPages: 4000,
+      walCheckpointKiB: 16_000,
+      pageSizeBytes: 1024,
     });
   });
 
