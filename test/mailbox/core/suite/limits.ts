@@ -9,6 +9,10 @@ import type { JsonValue } from "../../../../src/mailbox/core/mailbox-types.js";
 import type { StoreBackend } from "../../store/backends.js";
 import { expectFailure, useMailbox } from "./harness.js";
 
+/** Expects `p` to fail with `invalid_argument` (Connect's InvalidArgument) and `message`. */
+const refusedAsInvalid = (p: Promise<unknown>, message: string | RegExp) =>
+  expectFailure(p, "invalid_argument", Code.InvalidArgument, message);
+
 /** Limits, transactions, tokens and durability, against one backend. */
 export function limitsSuite(backend: StoreBackend): void {
   const open = useMailbox(backend);
@@ -17,58 +21,36 @@ export function limitsSuite(backend: StoreBackend): void {
     it("names the field of a bad agent id", async () => {
       const { core } = await open();
       const long = "x".repeat(257);
-      await expectFailure(
+      await refusedAsInvalid(
         core.send({ from: "a", to: ["b", "c", "d", long] }),
-        "invalid_argument",
-        Code.InvalidArgument,
         "to[3]: agent id longer than 256 characters (257)",
       );
-      await expectFailure(
-        core.send({ from: "", to: ["b"] }),
-        "invalid_argument",
-        Code.InvalidArgument,
-        "from: agent id is empty",
-      );
-      await expectFailure(
+      await refusedAsInvalid(core.send({ from: "", to: ["b"] }), "from: agent id is empty");
+      await refusedAsInvalid(
         core.send({ from: "a", to: ["b"], cc: [7 as never] }),
-        "invalid_argument",
-        Code.InvalidArgument,
         "cc[0]: an agent id string is required",
       );
-      await expectFailure(
+      await refusedAsInvalid(
         core.send({ from: "a", to: [] }),
-        "invalid_argument",
-        Code.InvalidArgument,
         "to: at least one recipient is required",
       );
-      await expectFailure(
-        core.register("y".repeat(300)),
-        "invalid_argument",
-        Code.InvalidArgument,
-        /^agentId: agent id longer than 256/,
-      );
+      await refusedAsInvalid(core.register("y".repeat(300)), /^agentId: agent id longer than 256/);
       expect(await core.register("x".repeat(256))).toMatchObject({ created: true });
       expect(await core.register("b")).toEqual({ agentId: "b", created: true });
     });
 
     it("refuses ids no store keeps as given (a NUL, a lone surrogate); keeps any other text byte for byte", async () => {
       const { core } = await open();
-      await expectFailure(
+      await refusedAsInvalid(
         core.send({ from: "a\u0000b", to: ["b"] }),
-        "invalid_argument",
-        Code.InvalidArgument,
         "from: agent id contains a NUL character",
       );
-      await expectFailure(
+      await refusedAsInvalid(
         core.send({ from: "a", to: ["b"], cc: ["ok", "half \ud83d pair"] }),
-        "invalid_argument",
-        Code.InvalidArgument,
         "cc[1]: agent id is not well-formed Unicode (a lone surrogate)",
       );
-      await expectFailure(
+      await refusedAsInvalid(
         core.send({ from: "a", to: ["b"], threadId: "t\udc00" }),
-        "invalid_argument",
-        Code.InvalidArgument,
         "threadId: id is not well-formed Unicode (a lone surrogate)",
       );
       // Quotes, backslashes, braces, commas and astral characters reach every
@@ -131,10 +113,8 @@ export function limitsSuite(backend: StoreBackend): void {
 
     it("applies configured limits", async () => {
       const { core } = await open({ maxAgentIdLength: 4, maxRecipients: 2, maxPayloadBytes: 64 });
-      await expectFailure(
+      await refusedAsInvalid(
         core.send({ from: "abcde", to: ["b"] }),
-        "invalid_argument",
-        Code.InvalidArgument,
         "from: agent id longer than 4 characters (5)",
       );
       await expectFailure(
@@ -169,16 +149,9 @@ export function limitsSuite(backend: StoreBackend): void {
         [{ replyTo: "r".repeat(300) }, "replyTo: id longer than 256 characters"],
       ];
       for (const [extra, message] of cases)
-        await expectFailure(
-          core.send({ from: "a", to: ["b"], ...extra } as never),
-          "invalid_argument",
-          Code.InvalidArgument,
-          message,
-        );
-      await expectFailure(
+        await refusedAsInvalid(core.send({ from: "a", to: ["b"], ...extra } as never), message);
+      await refusedAsInvalid(
         core.markRead("a", "t", { upToSeq: -1n }),
-        "invalid_argument",
-        Code.InvalidArgument,
         "upToSeq: must be a non-negative sequence number",
       );
       expect(await core.register("a")).toEqual({ agentId: "a", created: true });
