@@ -37,11 +37,19 @@ export interface MailboxOptions<P extends JsonValue = JsonValue> {
   readMaxBytes?: number;
   /**
    * An idle keep-alive connection is closed by the client after this long, in
-   * milliseconds (default 4000; a server's `Keep-Alive: timeout=N` lowers it to
-   * N-1 s). It must stay below the server's keep-alive timeout: a send is not
-   * retried, so one written onto a connection the server is closing fails.
+   * milliseconds, when the server announces no keep-alive timeout (default
+   * 4000). A server's `Keep-Alive: timeout=N` sets it to N-1 s instead, up to
+   * `socketIdleMaxMs`. It must stay below the server's keep-alive timeout: a
+   * send is not retried, so one written onto a connection the server is
+   * closing fails.
    */
   socketIdleTimeoutMs?: number;
+  /**
+   * The longest a server's `Keep-Alive: timeout` hint may keep an idle
+   * connection open, in milliseconds: 60,000 by default, or
+   * `socketIdleTimeoutMs` when that is set (a hint then only shortens it).
+   */
+  socketIdleMaxMs?: number;
   /**
    * A Connect transport to use instead of opening connections (e.g. the
    * testing kit's in-memory mailbox); `baseUrl` and `protocol` are then ignored.
@@ -64,6 +72,7 @@ export interface ResolvedMailboxOptions<P extends JsonValue = JsonValue> {
   idleTimeoutMs: number;
   readMaxBytes: number;
   socketIdleTimeoutMs: number;
+  socketIdleMaxMs: number;
   transport: Transport | undefined;
 }
 
@@ -125,6 +134,7 @@ export function resolveMailboxOptions<P extends JsonValue = JsonValue>(
     idleTimeoutMs: o.idleTimeoutMs ?? 60_000,
     readMaxBytes: o.readMaxBytes ?? 64 * 1024 * 1024,
     socketIdleTimeoutMs: o.socketIdleTimeoutMs ?? 4000,
+    socketIdleMaxMs: o.socketIdleMaxMs ?? o.socketIdleTimeoutMs ?? 60_000,
     transport: o.transport,
   };
   for (const name of ["timeoutMs", "initialDelayMs", "maxDelayMs", "idleTimeoutMs"] as const) {
@@ -135,6 +145,7 @@ export function resolveMailboxOptions<P extends JsonValue = JsonValue>(
     "reconnectAttempts",
     "readMaxBytes",
     "socketIdleTimeoutMs",
+    "socketIdleMaxMs",
   ] as const) {
     assertNumber(name, resolved[name], 1);
   }

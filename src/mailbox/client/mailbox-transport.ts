@@ -1,11 +1,10 @@
-import { Agent } from "node:http";
-import { Agent as HttpsAgent } from "node:https";
 import type { Interceptor, Transport } from "@connectrpc/connect";
 import {
   createConnectTransport,
   createGrpcTransport,
   Http2SessionManager,
 } from "@connectrpc/connect-node";
+import { createKeepAliveAgent } from "./keep-alive-agent.js";
 import type { ResolvedMailboxOptions } from "./mailbox-options.js";
 import { createUnaryCaller } from "./unary-transport.js";
 
@@ -27,7 +26,13 @@ export interface MailboxConnection {
 export function createMailboxConnection(
   options: Pick<
     ResolvedMailboxOptions,
-    "baseUrl" | "token" | "protocol" | "readMaxBytes" | "socketIdleTimeoutMs" | "transport"
+    | "baseUrl"
+    | "token"
+    | "protocol"
+    | "readMaxBytes"
+    | "socketIdleTimeoutMs"
+    | "socketIdleMaxMs"
+    | "transport"
   >,
 ): MailboxConnection {
   const interceptors: Interceptor[] = [];
@@ -59,14 +64,14 @@ export function createMailboxConnection(
     return { transport, close: () => sessionManager.abort() };
   }
   // Without its own timeout, node's agent keeps an idle socket until the
-  // server closes it (it ignores the server's Keep-Alive hint then), and a
-  // request that picks it up at that moment fails with EPIPE or ECONNRESET.
-  // With one, idle sockets close first (at the hint minus 1 s if lower).
-  // Active sockets are not affected: the agent only destroys free ones.
-  const agentOptions = { keepAlive: true, timeout: options.socketIdleTimeoutMs };
-  const agent = options.baseUrl.startsWith("https:")
-    ? new HttpsAgent(agentOptions)
-    : new Agent(agentOptions);
+  // server closes it, and a request that picks it up at that moment fails
+  // with EPIPE or ECONNRESET. With one, idle sockets close first: at the
+  // server's Keep-Alive hint minus 1 s, or after socketIdleTimeoutMs without
+  // a hint. Active sockets are not affected: the agent only destroys free ones.
+  const agent = createKeepAliveAgent(options.baseUrl.startsWith("https:"), {
+    idleMs: options.socketIdleTimeoutMs,
+    idleMaxMs: options.socketIdleMaxMs,
+  });
   const streams = createConnectTransport({
     baseUrl: options.baseUrl,
     httpVersion: "1.1",

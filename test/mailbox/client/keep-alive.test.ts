@@ -1,6 +1,6 @@
 import { subscribe, unsubscribe } from "node:diagnostics_channel";
-import { type IncomingMessage, request } from "node:http";
-import type { Socket } from "node:net";
+import { createServer, type IncomingMessage, request } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { createMailbox, type Mailbox, resolveMailboxOptions } from "agentwire/mailbox";
 import { afterEach, describe, expect, it } from "vitest";
 import { until } from "../../helpers/step.js";
@@ -80,5 +80,60 @@ describe("keep-alive connections and the server's idle timeout", () => {
     expect(resolveMailboxOptions({ agentId: "a@t", baseUrl: server.url }).socketIdleTimeoutMs).toBe(
       4000,
     );
+  });
+
+  /** Sends once from a new client and answers the idle timeout its connection was left with. */
+  const idleTimeoutAfterOneCall = async (
+    url: string,
+    options: { socketIdleTimeoutMs?: number; socketIdleMaxMs?: number } = {},
+  ): Promise<number | undefined> => {
+    const port = Number(new URL(url).port);
+    const opened: Socket[] = [];
+    const onSocket = (message: unknown) => opened.push((message as { socket: Socket }).socket);
+    subscribe("net.client.socket", onSocket);
+    const client = createMailbox({ agentId: "ka-idle@t", baseUrl: url, ...options });
+    clients.push(client);
+    try {
+      await client.send("ka-reader@t", { n: 1 }).catch(() => undefined);
+    } finally {
+      unsubscribe("net.client.socket", onSocket);
+    }
+    const sockets = opened.filter((socket) => socket.remotePort === port);
+    expect(sockets).toHaveLength(1);
+    const socket = sockets[0] as Socket;
+    // The agent sets the timeout when it takes the finished socket back.
+    await until(() => socket.timeout !== undefined && socket.timeout > 0, "the socket to be idle");
+    return socket.timeout;
+  };
+
+  it("follows the server's Keep-Alive hint up as well as down: 30 s announced, kept 29 s idle", async () => {
+    server = await startServer();
+    expect(await idleTimeoutAfterOneCall(server.url)).toBe(29_000);
+    expect(await idleTimeoutAfterOneCall(server.url, { socketIdleMaxMs: 10_000 })).toBe(10_000);
+    // A socketIdleTimeoutMs of the caller's own caps what a hint may raise it to.
+    expect(await idleTimeoutAfterOneCall(server.url, { socketIdleTimeoutMs: 1500 })).toBe(1500);
+  });
+
+  it("without a Keep-Alive hint, an idle connection is kept socketIdleTimeoutMs (4000 by default)", async () => {
+    // A server that announces nothing (keepAliveTimeout 0) and refuses every call.
+    const bare = createServer((req, res) => {
+      req.resume();
+      req.once("end", () => {
+        res.writeHead(404, { "content-type": "application/json" });
+        res.end('{"code":"not_found","message":"nothing here"}');
+      });
+    });
+    bare.keepAliveTimeout = 0;
+    await new Promise<void>((resolve) => bare.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+    try {
+      expect(await idleTimeoutAfterOneCall(url)).toBe(4000);
+      expect(await idleTimeoutAfterOneCall(url, { socketIdleTimeoutMs: 1500 })).toBe(1500);
+    } finally {
+      for (const c of clients) c.close();
+      clients.length = 0;
+      bare.closeAllConnections();
+      await new Promise<void>((resolve) => bare.close(() => resolve()));
+    }
   });
 });

@@ -17,7 +17,11 @@ describe("resolveMailboxOptions", () => {
       reconnectAttempts: Number.POSITIVE_INFINITY,
       idleTimeoutMs: 60_000,
       socketIdleTimeoutMs: 4000,
+      socketIdleMaxMs: 60_000,
     });
+    expect(resolveMailboxOptions({ ...base, socketIdleTimeoutMs: 1500 }).socketIdleMaxMs).toBe(
+      1500,
+    );
     expect(o.token).toBeUndefined();
     expect(o.validate).toBeUndefined();
   });
@@ -37,6 +41,7 @@ describe("resolveMailboxOptions", () => {
     [{ idleTimeoutMs: -5 }, "idleTimeoutMs"],
     [{ readMaxBytes: 0 }, "readMaxBytes"],
     [{ socketIdleTimeoutMs: 0 }, "socketIdleTimeoutMs"],
+    [{ socketIdleMaxMs: 0 }, "socketIdleMaxMs"],
     [{ initialDelayMs: 10, maxDelayMs: 5 }, "maxDelayMs (5) must not be below initialDelayMs (10)"],
   ])("refuses %o, naming %s", (bad, name) => {
     let error: unknown;
