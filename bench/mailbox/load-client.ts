@@ -67,6 +67,20 @@ function load(baseUrl: string): HttpLoad {
   return l;
 }
 
+// The typed senders, one client per agent, kept like the HTTP pools above: an
+// agent keeps its client, so a round starts on the connections of the rounds
+// before it (and of the warm-up), not on new ones.
+const senders = new Map<string, MailboxClient.Mailbox>();
+function typedSender(baseUrl: string, agentId: string): MailboxClient.Mailbox {
+  const key = `${baseUrl} ${agentId}`;
+  let mb = senders.get(key);
+  if (mb === undefined) {
+    mb = typedClient().createMailbox({ agentId, baseUrl });
+    senders.set(key, mb);
+  }
+  return mb;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
@@ -88,7 +102,6 @@ async function send(args: {
       process.stderr.write(`  ${impl} ${args.via} send failed: ${(e as Error).message}\n`);
   };
   let task: (i: number) => Promise<void>;
-  const mailboxes = new Map<string, MailboxClient.Mailbox>();
   if (args.via === "http") {
     const l = load(args.baseUrl);
     task = async (i) => {
@@ -100,12 +113,9 @@ async function send(args: {
       }
     };
   } else {
-    const { createMailbox } = typedClient();
-    for (const id of agentIds(args.agents))
-      mailboxes.set(id, createMailbox({ agentId: id, baseUrl: args.baseUrl }));
     task = async (i) => {
       const s = sends[i] as SendBody;
-      const mb = mailboxes.get(s.from) as MailboxClient.Mailbox;
+      const mb = typedSender(args.baseUrl, s.from);
       const t0 = performance.now();
       try {
         await mb.send(s.to, s.payload, { contextSnapshot: s.contextSnapshot });
@@ -118,7 +128,6 @@ async function send(args: {
   const t0 = performance.now();
   await pool(args.n, args.concurrency, task);
   const ms = performance.now() - t0;
-  for (const mb of mailboxes.values()) mb.close();
   const s = summarise(latencies.filter((v) => v !== undefined));
   return {
     sendsPerSec: round2(((args.n - failed) * 1000) / ms),
@@ -490,6 +499,8 @@ const commands: Record<string, CommandHandler> = {
   closeLoads: () => {
     for (const l of loads.values()) l.close();
     loads.clear();
+    for (const mb of senders.values()) mb.close();
+    senders.clear();
   },
 };
 serveCommands(commands);
