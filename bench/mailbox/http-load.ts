@@ -25,7 +25,6 @@ export interface HttpLoad {
   postJson<T>(path: string, value: unknown): Promise<{ value: T; ms: number }>;
   /** `get` that must answer 200; parses the answer. */
   getJson<T>(path: string): Promise<{ value: T; ms: number; bytes: number }>;
-  close(): void;
 }
 
 /** Opens a pool of at most `maxSockets` connections to `baseUrl`. */
@@ -88,7 +87,6 @@ export function createHttpLoad(baseUrl: string, maxSockets = 64): HttpLoad {
       const a = ok(await call("GET", path, undefined, {}), `GET ${path}`);
       return { value: JSON.parse(a.body.toString("utf8")) as T, ms: a.ms, bytes: a.body.length };
     },
-    close: () => agent.destroy(),
   };
 }
 

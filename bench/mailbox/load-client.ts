@@ -69,7 +69,8 @@ function load(baseUrl: string): HttpLoad {
 
 // The typed senders, one client per agent, kept like the HTTP pools above: an
 // agent keeps its client, so a round starts on the connections of the rounds
-// before it (and of the warm-up), not on new ones.
+// before it (and of the warm-up), not on new ones. Both live as long as this
+// process, one per scenario, which exits when the orchestrator disconnects.
 const senders = new Map<string, MailboxClient.Mailbox>();
 function typedSender(baseUrl: string, agentId: string): MailboxClient.Mailbox {
   const key = `${baseUrl} ${agentId}`;
@@ -496,12 +497,6 @@ const commands: Record<string, CommandHandler> = {
   latency,
   cursorRace,
   fill,
-  closeLoads: () => {
-    for (const l of loads.values()) l.close();
-    loads.clear();
-    for (const mb of senders.values()) mb.close();
-    senders.clear();
-  },
 };
 serveCommands(commands);
 emitEvent("ready");
