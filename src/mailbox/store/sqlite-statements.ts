@@ -101,12 +101,14 @@ const sqlText = {
   messagesFrom: `SELECT ${messageColumns} FROM mailbox_messages WHERE thread_id = ? AND n > ? ORDER BY n`,
   messagesRange: `SELECT ${messageColumns} FROM mailbox_messages WHERE thread_id = ? AND n >= ? AND n <= ?
        ORDER BY n`,
-  // Row ids only: the store keeps parsed messages by row id, so most contexts read no message text.
+  // Row ids only (plucked: plain numbers): the store keeps parsed messages by
+  // row id, so most contexts read no message text.
   ridsFrom: "SELECT rid FROM mailbox_messages WHERE thread_id = ? AND n > ? ORDER BY n",
   olderRidsNewestFirst:
     "SELECT rid FROM mailbox_messages WHERE thread_id = ? AND n <= ? ORDER BY n DESC LIMIT ?",
   messageAt: `SELECT ${messageColumns} FROM mailbox_messages WHERE thread_id = ? AND n = ?`,
   summary: "SELECT covers_count, summary FROM mailbox_summaries WHERE thread_id = ?",
+  summaryCovers: "SELECT covers_count FROM mailbox_summaries WHERE thread_id = ?",
   saveSummary: `INSERT INTO mailbox_summaries (thread_id, covers_count, summary) VALUES (?, ?, ?)
        ON CONFLICT (thread_id) DO UPDATE SET covers_count = excluded.covers_count,
          summary = excluded.summary WHERE excluded.covers_count > mailbox_summaries.covers_count`,
@@ -122,11 +124,16 @@ const sqlText = {
 /** The prepared statements of one connection. */
 export type Statements = { [K in keyof typeof sqlText]: BetterSqlite3.Statement };
 
+/** The statements that answer one column as plain values (row ids), not row objects. */
+const plucked: ReadonlySet<string> = new Set(["ridsFrom", "olderRidsNewestFirst", "summaryCovers"]);
+
 /** Prepares every statement the store runs. */
 export function prepareStatements(db: BetterSqlite3.Database): Statements {
   const out: Partial<Statements> = {};
-  for (const [name, sql] of Object.entries(sqlText))
-    out[name as keyof Statements] = db.prepare(sql);
+  for (const [name, sql] of Object.entries(sqlText)) {
+    const statement = db.prepare(sql);
+    out[name as keyof Statements] = plucked.has(name) ? statement.pluck() : statement;
+  }
   return out as Statements;
 }
 

@@ -184,7 +184,8 @@ export async function createSqliteMailboxStore(
   return sqliteStore(db, prepareStatements(db), opts.messageCacheEntries);
 }
 
-type RidRow = { rid: number };
+/** How many threads' parsed saved summaries the store keeps. */
+const summaryCacheEntries = 256;
 
 /** A message row as stored, not yet parsed. */
 const isRow = (m: StoredMessage | MessageRow): m is MessageRow => "thread_id" in m;
@@ -194,11 +195,25 @@ function sqliteStore(
   s: Statements,
   messageCacheEntries: number,
 ): MailboxStore {
+  // Prepared once: wrapping each call in db.transaction() would build a new
+  // wrapper (and its statements' lookups) on every read.
+  const begin = db.prepare("BEGIN");
+  const beginImmediate = db.prepare("BEGIN IMMEDIATE");
+  const commit = db.prepare("COMMIT");
+  const rollback = db.prepare("ROLLBACK");
   /** Runs `fn` as one transaction (immediate for writes) and converts what it throws. */
   const tx = <T>(write: boolean, fn: () => T): Promise<T> => {
     try {
-      const t = db.transaction(fn);
-      return Promise.resolve(write ? t.immediate() : t.deferred());
+      (write ? beginImmediate : begin).run();
+      try {
+        const out = fn();
+        commit.run();
+        return Promise.resolve(out);
+      } catch (error) {
+        // SQLite may have rolled back already (a full disk, an interrupt).
+        if (db.inTransaction) rollback.run();
+        throw error;
+      }
     } catch (error) {
       return Promise.reject(convertSqliteError(error));
     }
@@ -243,9 +258,22 @@ function sqliteStore(
     ...t,
     messages: (s.messagesFrom.all(t.id, 0) as MessageRow[]).map(parsed),
   });
+  // A thread's saved summary is only ever replaced by one covering more
+  // messages, so a parsed summary is valid for as long as its covers_count is
+  // the row's: each context read checks the count and parses only a new one.
+  const summaries = new Map<string, StoredSummary>();
   const savedSummary = (threadId: string): StoredSummary | undefined => {
-    const row = s.summary.get(threadId) as { covers_count: number; summary: string } | undefined;
-    return row ? { coversCount: row.covers_count, summary: JSON.parse(row.summary) } : undefined;
+    const covers = s.summaryCovers.get(threadId) as number | undefined;
+    if (covers === undefined) return undefined;
+    const kept = summaries.get(threadId);
+    if (kept?.coversCount === covers) return kept;
+    const row = s.summary.get(threadId) as { covers_count: number; summary: string };
+    const parsedSummary = { coversCount: row.covers_count, summary: JSON.parse(row.summary) };
+    summaries.delete(threadId);
+    summaries.set(threadId, parsedSummary);
+    if (summaries.size > summaryCacheEntries)
+      summaries.delete(summaries.keys().next().value as string);
+    return parsedSummary;
   };
 
   return {
@@ -296,12 +324,10 @@ function sqliteStore(
           const firstRecent = Math.max(0, thread.messageCount - recent);
           out.set(id, {
             thread,
-            recent: (s.ridsFrom.all(id, firstRecent) as RidRow[]).map((r) => byRid(r.rid)),
+            recent: (s.ridsFrom.all(id, firstRecent) as number[]).map(byRid),
             olderNewestFirst:
               firstRecent > 0 && olderLimit > 0
-                ? (s.olderRidsNewestFirst.all(id, firstRecent, olderLimit) as RidRow[]).map((r) =>
-                    byRid(r.rid),
-                  )
+                ? (s.olderRidsNewestFirst.all(id, firstRecent, olderLimit) as number[]).map(byRid)
                 : [],
             summary: savedSummary(id),
           });

@@ -97,6 +97,15 @@ export function contextSuite(backend: StoreBackend): void {
       const later = (await core.sync(t.threadId, "b")).threadSummaryStructured!;
       expect(later.coversMessageIds).toEqual(s.coversMessageIds);
       expect(later.generatedAt).toBe(s.generatedAt);
+      // 20 uncovered again: a new summary replaces the saved one, and is what later reads get.
+      const ids = [...t.ids, last.messageId];
+      for (let i = 0; i < 15; i++) await core.send({ from: "a", to: ["b"] });
+      const renewed = (await core.sync(t.threadId, "b")).threadSummaryStructured!;
+      expect(renewed.coversMessageIds).toHaveLength(40);
+      expect(renewed.coversMessageIds.slice(0, 30)).toEqual(ids.slice(0, 30));
+      const again = (await core.sync(t.threadId, "b")).threadSummaryStructured!;
+      expect(again.coversMessageIds).toEqual(renewed.coversMessageIds);
+      expect(again.text).toBe(renewed.text);
     });
 
     it("a summarize hook makes the structured summary and leads the threadSummary", async () => {
