@@ -12,15 +12,32 @@ import type { SummarizeResult, Summarizer } from "./core-options.js";
 import type { JsonObject, JsonValue, ThreadSummary } from "./mailbox-types.js";
 import { publicView } from "./views.js";
 
+// Stored messages never change and the store keeps them parsed, so their
+// texts are made once per message object, not once per context.
+const payloadTexts = new WeakMap<object, string>();
+const summaryLines = new WeakMap<StoredMessage, string>();
+
 /** A payload as summary text: strings raw, null empty, anything else as JSON. */
 export function payloadText(payload: JsonValue): string {
   if (payload === null) return "";
-  return typeof payload === "string" ? payload : JSON.stringify(payload);
+  if (typeof payload === "string") return payload;
+  if (typeof payload !== "object") return JSON.stringify(payload);
+  let text = payloadTexts.get(payload);
+  if (text === undefined) {
+    text = JSON.stringify(payload);
+    payloadTexts.set(payload, text);
+  }
+  return text;
 }
 
 /** One summary line: `[ISO time] from → to: payload`. */
 export function summaryLine(m: StoredMessage): string {
-  return `[${new Date(m.timestamp).toISOString()}] ${m.from} → ${m.to.join(",")}: ${payloadText(m.payload)}`;
+  let line = summaryLines.get(m);
+  if (line === undefined) {
+    line = `[${new Date(m.timestamp).toISOString()}] ${m.from} → ${m.to.join(",")}: ${payloadText(m.payload)}`;
+    summaryLines.set(m, line);
+  }
+  return line;
 }
 
 /**
