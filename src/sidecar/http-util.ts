@@ -5,6 +5,11 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  type BoundedBodyErrors,
+  readBoundedBody,
+  readBoundedParts,
+} from "../internal/bounded-body.js";
 
 /** An error that answers the request with `status` and `{error, message}`. */
 export class HttpError extends Error {
@@ -32,22 +37,15 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
+/** The sidecar's errors of a bounded read: 413 over the bound, 400 when the client left. */
+const bodyErrors = (maxBytes: number): BoundedBodyErrors => ({
+  tooLarge: () => new HttpError(413, "body_too_large", `the body exceeds ${maxBytes} bytes`),
+  closed: () => new HttpError(400, "closed", "the client closed the request"),
+});
+
 /** Reads the whole request body, refusing more than `maxBytes` with 413. */
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > maxBytes) {
-    throw new HttpError(413, "body_too_large", `the body exceeds ${maxBytes} bytes`);
-  }
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of req as AsyncIterable<Buffer>) {
-    size += part.length;
-    if (size > maxBytes) {
-      throw new HttpError(413, "body_too_large", `the body exceeds ${maxBytes} bytes`);
-    }
-    parts.push(part);
-  }
-  return Buffer.concat(parts);
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return readBoundedBody(req, maxBytes, bodyErrors(maxBytes));
 }
 
 /**
@@ -60,19 +58,10 @@ export async function readBodyChunks(
   maxBytes: number,
   chunkBytes: number,
 ): Promise<Uint8Array[]> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > maxBytes) {
-    throw new HttpError(413, "body_too_large", `the body exceeds ${maxBytes} bytes`);
-  }
   const chunks: Uint8Array[] = [];
   let current = new Uint8Array(0);
   let filled = 0;
-  let size = 0;
-  for await (const part of req as AsyncIterable<Buffer>) {
-    size += part.length;
-    if (size > maxBytes) {
-      throw new HttpError(413, "body_too_large", `the body exceeds ${maxBytes} bytes`);
-    }
+  await readBoundedParts(req, maxBytes, bodyErrors(maxBytes), (part) => {
     for (let offset = 0; offset < part.length; ) {
       if (filled === current.length) {
         current = new Uint8Array(chunkBytes);
@@ -84,7 +73,7 @@ export async function readBodyChunks(
       filled += n;
       offset += n;
     }
-  }
+  });
   const last = chunks.length - 1;
   if (last >= 0 && filled < current.length) chunks[last] = current.subarray(0, filled);
   return chunks;

@@ -6,34 +6,24 @@
  */
 import { Code } from "@connectrpc/connect";
 import { AgentwireError } from "../../client/errors.js";
+import { type BoundedBodyErrors, readBoundedBody } from "../../internal/bounded-body.js";
 import type { JsonObject } from "../core/mailbox-types.js";
 import { badField, type NodeRequest } from "./http-status.js";
 
-function tooLarge(maxBytes: number): AgentwireError {
-  return new AgentwireError(
-    "too_large",
-    `the request body exceeds ${maxBytes} bytes`,
-    Code.ResourceExhausted,
-  );
-}
-
-/** Reads the whole body, refusing (413) more than `maxBytes` as soon as it is exceeded. */
-export async function readBoundedBody(req: NodeRequest, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const part of req as AsyncIterable<Buffer>) {
-    size += part.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    parts.push(part);
-  }
-  return Buffer.concat(parts, size);
-}
+/** The mailbox's errors of a bounded read: RESOURCE_EXHAUSTED (413) over the bound, CANCELED when the client left. */
+const bodyErrors = (maxBytes: number): BoundedBodyErrors => ({
+  tooLarge: () =>
+    new AgentwireError(
+      "too_large",
+      `the request body exceeds ${maxBytes} bytes`,
+      Code.ResourceExhausted,
+    ),
+  closed: () => new AgentwireError("aborted", "the client closed the request", Code.Canceled),
+});
 
 /** Reads a JSON object body (an empty body is `{}`); 400 when it is not one. */
 export async function readJsonObject(req: NodeRequest, maxBytes: number): Promise<JsonObject> {
-  const text = (await readBoundedBody(req, maxBytes)).toString("utf8");
+  const text = (await readBoundedBody(req, maxBytes, bodyErrors(maxBytes))).toString("utf8");
   if (text.trim() === "") return {};
   let value: unknown;
   try {

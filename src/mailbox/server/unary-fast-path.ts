@@ -24,6 +24,7 @@ import {
 } from "@connectrpc/connect/protocol-connect";
 import { compressionGzip } from "@connectrpc/connect-node";
 import { MailboxService } from "../../../gen/agentwire/mailbox/v1/service_pb.js";
+import { type BoundedBodyErrors, readBoundedBody } from "../../internal/bounded-body.js";
 import { headersFromRaw } from "../../internal/raw-headers.js";
 import { hiddenError } from "./hide-internals.js";
 
@@ -109,7 +110,7 @@ async function serve(
     requestHeader,
   });
   try {
-    const body = await readBody(req, options.readMaxBytes);
+    const body = await readBoundedBody(req, options.readMaxBytes, bodyErrors(options.readMaxBytes));
     const input = parse(method, body);
     const output = await impl(input as never, ctx as never);
     if (ctx.signal.aborted) throw ConnectError.from(ctx.signal.reason, Code.Canceled);
@@ -159,35 +160,12 @@ function headerObject(h: Headers): Record<string, string> {
   return out;
 }
 
-/** Connect's own refusal of a body over its limit. */
-function tooLarge(max: number): ConnectError {
-  return new ConnectError(
-    `message size is larger than configured readMaxBytes ${max}`,
-    Code.ResourceExhausted,
-  );
-}
-
-/** The request body, refused (without reading on) once it is over `max` bytes. */
-function readBody(req: IncomingMessage, max: number): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > max) return reject(tooLarge(max));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        req.removeAllListeners("data");
-        req.resume();
-        reject(tooLarge(max));
-      } else chunks.push(c);
-    });
-    req.on("error", reject);
-    req.on("aborted", () =>
-      reject(new ConnectError("the client closed the request", Code.Canceled)),
-    );
-    req.on("end", () =>
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)),
-    );
-  });
-}
+/** Connect's own refusals: a body over its limit, and a client that left. */
+const bodyErrors = (max: number): BoundedBodyErrors => ({
+  tooLarge: () =>
+    new ConnectError(
+      `message size is larger than configured readMaxBytes ${max}`,
+      Code.ResourceExhausted,
+    ),
+  closed: () => new ConnectError("the client closed the request", Code.Canceled),
+});

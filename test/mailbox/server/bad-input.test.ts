@@ -217,4 +217,41 @@ describe("unexpected failures", () => {
       await mailbox.close();
     }
   });
+
+  it("a client that leaves in the middle of a body stores nothing, and others are served", async () => {
+    const mailbox = await startMailbox();
+    try {
+      const { port } = new URL(mailbox.url);
+      const socket = connect(Number(port), "127.0.0.1");
+      socket.on("error", () => {});
+      // "100 Continue" comes once the request reached its route, so the
+      // partial body below is read by the route, not refused before it.
+      const continued = new Promise<void>((resolve) => {
+        socket.on("data", (d: Buffer) => {
+          if (d.toString("latin1").includes("100 Continue")) resolve();
+        });
+      });
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      socket.write(
+        "POST /messages/send HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+          "Content-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n",
+      );
+      await continued;
+      socket.write('{"from":"leaver@bad","to":"stayer@bad","subject":"half');
+      socket.destroy();
+      await closed;
+      const http = mailbox.http("1.1");
+      expect((await http.get("/health")).status).toBe(200);
+      expect((await http.get("/mailbox/stayer%40bad")).body.total).toBe(0);
+      const sent = await http.post("/messages/send", {
+        from: "leaver@bad",
+        to: "stayer@bad",
+        subject: "whole",
+      });
+      expect(sent.status).toBe(200);
+      expect((await http.get("/mailbox/stayer%40bad")).body.total).toBe(1);
+    } finally {
+      await mailbox.close();
+    }
+  });
 });
