@@ -33,7 +33,7 @@ export function deliveryFeed(
   });
 }
 
-/** The context of a delivery's thread as its recipient may see it (the core caches contexts by thread). */
+/** The context of a delivery's thread as its recipient may see it, built by `core.sync` from the store's current rows. */
 export function contextOf(
   core: MailboxCore,
   agentId: string,

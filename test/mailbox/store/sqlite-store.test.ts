@@ -147,6 +147,41 @@ describe("durability settings", () => {
     await again.close();
   });
 
+  it("full: a read issued right after a group commit sees its send only once the send is answered (durable)", async () => {
+    const store = await createSqliteMailboxStore({ path: join(dir, "gate.db") });
+    const append = (i: number) =>
+      store.appendMessage({
+        messageId: `m${i}`,
+        from: "a@t",
+        visibleSet: ["a@t", "r@t"],
+        payloadJson: JSON.stringify({ i }),
+        timestamp: Date.now(),
+        wantLatest: false,
+        compose: () => ({
+          to: ["r@t"],
+          cc: [],
+          bcc: [],
+          deliveredTo: [{ agentId: "r@t", role: "to" }],
+          snapshotJson: "null",
+        }),
+      });
+    await append(0);
+    const settled: string[] = [];
+    const send = append(1).then(() => settled.push("send"));
+    // The send's group commit was scheduled first, so it has run when this
+    // resolves: no I/O callback comes between.
+    await new Promise<void>((r) => setImmediate(r));
+    const rows = await store.unreadDeliveries("r@t", 0n, 0);
+    settled.push("read");
+    await send;
+    expect(settled).toEqual(["send", "read"]);
+    expect(rows.map((d) => [d.seq, d.message.id])).toEqual([
+      [1n, "m0"],
+      [2n, "m1"],
+    ]);
+    await store.close();
+  });
+
   it("a send answered before SIGKILL of the process is there after reopening the file", async () => {
     const path = join(dir, "killed.db");
     const child = spawn(
