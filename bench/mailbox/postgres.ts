@@ -5,7 +5,7 @@
  * synchronous_commit on: no tuning for speed) and its process tracked, so it
  * dies with the bench. Every server start gets a fresh database.
  */
-import { startPostgresCluster } from "../../test/helpers/postgres-cluster.js";
+import { postgresBinDir, startPostgresCluster } from "../../test/helpers/postgres-cluster.js";
 import { trackProcess } from "../proc.js";
 
 /** A running cluster. */
@@ -14,6 +14,11 @@ export interface BenchPostgres {
   freshDatabase(): Promise<string>;
   /** Stops the cluster and removes its data. */
   close(): Promise<void>;
+}
+
+/** Where the cluster's binaries are (Debian's `postgresql`), or undefined when there are none. */
+export function benchPostgresBinaries(): string | undefined {
+  return postgresBinDir();
 }
 
 /** Starts the cluster; resolves once it accepts connections. */

@@ -7,7 +7,9 @@
  * Options: `--quick` (small sizes: a smoke), `--agentwire-only` (no reference:
  * nothing to install), `--json` (one JSON object on stdout), `--only a,b`,
  * `--rounds N`, `--profile DIR` (`--cpu-prof` of the server processes),
- * `--postgres` (agentwire on PostgreSQL, a throwaway cluster, as an extra column),
+ * agentwire on PostgreSQL (a throwaway cluster) as an extra column whenever
+ * Debian's PostgreSQL binaries are there (`--postgres`: required,
+ * `--no-postgres`: left out),
  * `--no-build` (dist/ is fresh already), `--render FILE` (the tables of a
  * saved `--json` run), `--agentwire-root DIR` (serve from another built
  * checkout, e.g. an older commit), `--http-only` (no typed client, Watch or
@@ -18,7 +20,7 @@ import { readFileSync } from "node:fs";
 import * as os from "node:os";
 import { parseArgs } from "node:util";
 import { median } from "../stats.js";
-import { type BenchPostgres, startBenchPostgres } from "./postgres.js";
+import { type BenchPostgres, benchPostgresBinaries, startBenchPostgres } from "./postgres.js";
 import { type Figures, type MailboxRun, type MailboxSizes, mailboxScenarios } from "./scenarios.js";
 import { ensureReference, type ServerImpl } from "./servers.js";
 
@@ -326,7 +328,9 @@ const USAGE = `usage: npm run bench:mailbox -- [options]
   --json               one JSON object on stdout
   --render FILE        the tables of a saved --json run
   --profile DIR        --cpu-prof of every server, in DIR/IMPL/
-  --postgres           + agentwire on PostgreSQL (a throwaway cluster)
+  --postgres           agentwire on PostgreSQL (a throwaway cluster) is required
+                       (by default it is an extra column when /usr/lib/postgresql/*/bin has it)
+  --no-postgres        no agentwire-on-PostgreSQL column
   --agentwire-root DIR serve agentwire from another built checkout
   --http-only          no typed client, Watch or SSE
   --help               this text
@@ -341,6 +345,7 @@ async function main(): Promise<number> {
       rounds: { type: "string" },
       profile: { type: "string" },
       postgres: { type: "boolean", default: false },
+      "no-postgres": { type: "boolean", default: false },
       "agentwire-only": { type: "boolean", default: false },
       "no-build": { type: "boolean", default: false },
       render: { type: "string" },
@@ -355,6 +360,18 @@ async function main(): Promise<number> {
     return 0;
   }
   if (values.render !== undefined) return render(values.render);
+  if (values.postgres && values["no-postgres"]) {
+    log("--postgres and --no-postgres contradict each other");
+    return 2;
+  }
+  const pgBinaries = benchPostgresBinaries();
+  if (values.postgres && pgBinaries === undefined) {
+    log(
+      "--postgres: no PostgreSQL binaries in /usr/lib/postgresql/*/bin (apt-get install postgresql)",
+    );
+    return 2;
+  }
+  const withPostgres = !values["no-postgres"] && pgBinaries !== undefined;
   const sizes = { ...(values.quick ? quickSizes : fullSizes) };
   if (values.rounds !== undefined) sizes.rounds = Math.max(1, Number(values.rounds));
   const names = mailboxScenarios.map((s) => s.name);
@@ -381,10 +398,12 @@ async function main(): Promise<number> {
   const impls: ServerImpl[] = values["agentwire-only"] ? ["agentwire"] : ["reference", "agentwire"];
   if (impls.includes("reference")) await ensureReference(log);
   let postgres: BenchPostgres | undefined;
-  if (values.postgres) {
+  if (withPostgres) {
     impls.push("agentwire-pg");
-    log("starting a throwaway PostgreSQL cluster on 127.0.0.1 …");
+    log(`starting a throwaway PostgreSQL cluster on 127.0.0.1 (${pgBinaries}) …`);
     postgres = await startBenchPostgres();
+  } else if (!values["no-postgres"]) {
+    log("no PostgreSQL binaries in /usr/lib/postgresql/*/bin: no agentwire-on-PostgreSQL column");
   }
   const cpus = os.cpus();
   const machine = {
