@@ -8,11 +8,7 @@
  * that its background writes and autovacuum do not fall into the rounds
  * measured next on the same disk and cores.
  */
-import {
-  postgresBinDir,
-  startPostgresCluster,
-  withPgClient,
-} from "../../test/helpers/postgres-cluster.js";
+import { startPostgresCluster, withPgClient } from "../../test/helpers/postgres-cluster.js";
 import { trackProcess } from "../proc.js";
 
 /** A running cluster. */
@@ -26,9 +22,7 @@ export interface BenchPostgres {
 }
 
 /** Where the cluster's binaries are (Debian's `postgresql`), or undefined when there are none. */
-export function benchPostgresBinaries(): string | undefined {
-  return postgresBinDir();
-}
+export { postgresBinDir } from "../../test/helpers/postgres-cluster.js";
 
 /** Starts the cluster; resolves once it accepts connections. */
 export async function startBenchPostgres(): Promise<BenchPostgres> {

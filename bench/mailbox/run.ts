@@ -20,7 +20,7 @@ import { readFileSync } from "node:fs";
 import * as os from "node:os";
 import { parseArgs } from "node:util";
 import { median } from "../stats.js";
-import { type BenchPostgres, benchPostgresBinaries, startBenchPostgres } from "./postgres.js";
+import { type BenchPostgres, postgresBinDir, startBenchPostgres } from "./postgres.js";
 import { type Figures, type MailboxRun, type MailboxSizes, mailboxScenarios } from "./scenarios.js";
 import { ensureReference, type ServerImpl } from "./servers.js";
 
@@ -364,7 +364,7 @@ async function main(): Promise<number> {
     log("--postgres and --no-postgres contradict each other");
     return 2;
   }
-  const pgBinaries = benchPostgresBinaries();
+  const pgBinaries = postgresBinDir();
   if (values.postgres && pgBinaries === undefined) {
     log(
       "--postgres: no PostgreSQL binaries in /usr/lib/postgresql/*/bin (apt-get install postgresql)",

@@ -115,14 +115,12 @@ async function alternate(
   warmUp = true,
 ): Promise<Partial<Record<ServerImpl, Figures[]>>> {
   const rounds: Partial<Record<ServerImpl, Figures[]>> = {};
-  const compared = ctx.impls.filter((impl) => impl !== "agentwire-pg");
-  const after = ctx.impls.filter((impl) => impl === "agentwire-pg");
-  const measure = async (impls: ServerImpl[]) => {
+  const measure = async (impls: ServerImpl[], afterRound?: () => Promise<void>) => {
     if (warmUp) for (const impl of impls) await run(impl, -1);
     for (let r = 0; r < ctx.sizes.rounds; r++) {
       for (const impl of impls) {
         const figures = await run(impl, r);
-        if (impl === "agentwire-pg") await ctx.postgres?.settle();
+        await afterRound?.();
         const list = rounds[impl] ?? [];
         list.push(figures);
         rounds[impl] = list;
@@ -130,8 +128,8 @@ async function alternate(
       }
     }
   };
-  await measure(compared);
-  await measure(after);
+  await measure(ctx.impls.filter((impl) => impl !== "agentwire-pg"));
+  if (ctx.impls.includes("agentwire-pg")) await measure(["agentwire-pg"], ctx.postgres?.settle);
   return rounds;
 }
 
